@@ -1,0 +1,20 @@
+import type { FailureEvent } from "../failure-event";
+import type { Settings } from "../settings";
+import type { FieldIssue } from "../validation";
+
+/** What ingest knows besides the event payload. */
+export interface ConvertContext {
+  /** The kernel's state id of this dispatch (plugin input `stateId`). */
+  kernelStateId: string;
+  /** ISO time the request was accepted. */
+  receivedAt: string;
+  settings: Settings;
+}
+
+/** A failure before its event id (a hash of `deliveryKey`) is filled in. */
+export type FailureDraft = Omit<FailureEvent, "eventId">;
+
+export type Conversion =
+  | { outcome: "failure"; failure: FailureDraft; deliveryKey: string; actors: string[] }
+  | { outcome: "ignored"; reason: string }
+  | { outcome: "invalid"; issues: FieldIssue[] };

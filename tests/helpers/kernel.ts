@@ -1,0 +1,87 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { PluginInput } from "@ubiquity-os/plugin-sdk/signature";
+import { createApp } from "../../workers/ingest/app";
+
+/** What plugin-sdk's `PluginInput.getInputs()` returns: exactly the body the kernel POSTs. */
+export type SignedInputs = Awaited<ReturnType<PluginInput["getInputs"]>>;
+
+export const AUTH_TOKEN_CANARY = "ghs_CANARYauthTokenFromKernel0123456789ab";
+export const KERNEL_JWT_CANARY =
+  "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ1YmlxdWl0eS1vcy1rZXJuZWwiLCJjYW5hcnkiOnRydWV9.c2lnbmF0dXJlLWNhbmFyeQ";
+
+export interface SignOptions {
+  eventName?: string;
+  stateId?: string;
+  settings?: Record<string, unknown> | null;
+  authToken?: string;
+  ubiquityKernelToken?: string | undefined;
+  privateKey?: string;
+}
+
+/** Signs an event like the kernel does, with the kernel's own client code (plugin-sdk). */
+export async function signAsKernel(eventPayload: Record<string, unknown>, opts: SignOptions = {}): Promise<SignedInputs> {
+  const input = new PluginInput(
+    opts.privateKey ?? env.TEST_KERNEL_PRIVATE_KEY,
+    opts.stateId ?? crypto.randomUUID(),
+    opts.eventName ?? "kernel.plugin_error",
+    eventPayload as never,
+    (opts.settings === undefined ? {} : opts.settings) as never,
+    opts.authToken ?? AUTH_TOKEN_CANARY,
+    "main",
+    null,
+    "ubiquityKernelToken" in opts ? opts.ubiquityKernelToken : KERNEL_JWT_CANARY,
+  );
+  return input.getInputs();
+}
+
+export function jsonRequest(body: unknown, init: { contentType?: string | null; path?: string } = {}): Request {
+  const headers = new Headers();
+  if (init.contentType !== null) headers.set("content-type", init.contentType ?? "application/json");
+  return new Request(`https://daemon-hotfix.example.test${init.path ?? "/"}`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** POSTs to the deployed entry point (real queue, real Durable Objects, real D1). */
+export function postToWorker(request: Request): Promise<Response> {
+  return exports.default.fetch(request);
+}
+
+/** A queue producer that records what would be enqueued. */
+export class RecordingQueue {
+  readonly sent: unknown[] = [];
+  failNext = false;
+  async send(body: unknown): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("queue unavailable");
+    }
+    this.sent.push(body);
+  }
+  async sendBatch(messages: Iterable<{ body: unknown }>): Promise<void> {
+    for (const message of messages) this.sent.push(message.body);
+  }
+}
+
+/** Runs the ingest app with bindings overridden (e.g. a recording queue), waiting for its background work. */
+export async function postWith(request: Request, overrides: Partial<Env> & { EVENTS?: RecordingQueue } = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await createApp().fetch(request, { ...env, ...overrides } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** A second RSA key the kernel does not hold, as PKCS#8 PEM. */
+export async function foreignPrivateKey(): Promise<string> {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  const der = (await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer;
+  const base64 = btoa(String.fromCharCode(...new Uint8Array(der)));
+  return `-----BEGIN PRIVATE KEY-----\n${base64.match(/.{1,64}/g)?.join("\n")}\n-----END PRIVATE KEY-----\n`;
+}

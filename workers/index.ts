@@ -1,0 +1,20 @@
+import { consumeDeadLetters } from "./consumer/dead-letters";
+import { consumeFailures } from "./consumer/queue";
+import { createApp } from "./ingest/app";
+
+export { RepoGate } from "./durable/repo-gate";
+
+const app = createApp();
+
+/** True for the dead-letter queue (`daemon-hotfix-dlq`, or an environment's `…-dlq`). */
+export function isDeadLetterQueue(queue: string): boolean {
+  return queue.endsWith("-dlq");
+}
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  async queue(batch, env, _ctx) {
+    if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    else await consumeFailures(batch, env);
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -1,0 +1,98 @@
+import { toFailure } from "../../shared/convert";
+import { hashKey } from "../../shared/delivery-key";
+import type { FailureEvent } from "../../shared/failure-event";
+import type { IngestOutput } from "../../shared/ingest-output";
+import type { PluginInputs } from "../../shared/plugin-input";
+import { loopReason } from "../../shared/policy";
+import type { FailureMessage } from "../../shared/queue-message";
+import { createRedactor } from "../../shared/redact";
+import { AppError } from "../errors";
+import { decodeEventPayload } from "./payload-codec";
+import { rateLimitOf } from "./rate-limit";
+import { resolveSettings } from "./settings";
+
+/** Cloudflare Queues refuse messages over 128 KB; the raw payload is dropped first when a message would be larger. */
+export const MAX_MESSAGE_BYTES = 120 * 1024;
+
+export interface AcceptContext {
+  env: Env;
+  /** Origin the request came in on: failures of a plugin at this origin are daemon-hotfix's own. */
+  selfOrigin: string;
+  now: Date;
+}
+
+export interface Accepted {
+  output: IngestOutput;
+  /** Labels for counting the outcome. */
+  plugin?: string;
+  repo?: string;
+}
+
+/** The key of the per-repo gate: the target repo, or the plugin's origin while its repo awaits its manifest. */
+export function gateKey(failure: FailureEvent): string {
+  if (failure.target.manifestUrl) return `plugin:${new URL(failure.target.manifestUrl).origin}`;
+  return `repo:${failure.target.repo.toLowerCase()}`;
+}
+
+function selfOrigins(env: Env, requestOrigin: string): string[] {
+  const origins = [requestOrigin];
+  if (env.PUBLIC_URL) {
+    try {
+      origins.push(new URL(env.PUBLIC_URL).origin);
+    } catch {
+      // An unusable PUBLIC_URL only narrows loop detection to the request origin.
+    }
+  }
+  return origins;
+}
+
+/**
+ * Takes verified plugin inputs to an outcome: settings, policy, conversion, redaction, loop suppression,
+ * delivery de-duplication and the per-repo rate limit, then the queue. Never waits on GitHub.
+ */
+export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<Accepted> {
+  const { env } = ctx;
+  const settings = resolveSettings(inputs.settings, env.HOTFIX_CONFIG);
+  if (!settings.enabled) return { output: { status: "disabled", reason: "settings.enabled is false" } };
+
+  const payload = decodeEventPayload(inputs.eventPayload);
+  const receivedAt = ctx.now.toISOString();
+  const conversion = toFailure(inputs.eventName, payload, { kernelStateId: inputs.stateId, receivedAt, settings });
+  if (conversion.outcome === "invalid") {
+    throw new AppError(400, "invalid_event_payload", `eventPayload is not a valid ${inputs.eventName} event`, conversion.issues);
+  }
+  if (conversion.outcome === "ignored") return { output: { status: "ignored", reason: conversion.reason } };
+
+  const redactor = createRedactor([inputs.authToken, inputs.ubiquityKernelToken]);
+  const eventId = await hashKey(conversion.deliveryKey);
+  const failure = redactor.value<FailureEvent>({ ...conversion.failure, eventId });
+  const labels = { plugin: failure.plugin.id, repo: failure.target.repo };
+
+  const loop = loopReason(failure, conversion.actors, { botLogins: [env.BOT_LOGIN], origins: selfOrigins(env, ctx.selfOrigin) });
+  if (loop) return { output: { status: "suppressed", reason: loop, eventId }, ...labels };
+
+  const limit = rateLimitOf(env);
+  const gate = env.REPO_GATE.getByName(gateKey(failure));
+  const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit });
+  if (admission.outcome === "duplicate") {
+    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, ...labels };
+  }
+  if (admission.outcome === "rate_limited") {
+    return {
+      output: { status: "rate_limited", reason: `more than ${limit.perMinute} events/min (burst ${limit.burst}) for ${failure.target.repo}; retry after ${admission.retryAfterSeconds}s`, eventId },
+      ...labels,
+    };
+  }
+
+  let message: FailureMessage = { version: 1, failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) };
+  if (message.raw !== undefined && new TextEncoder().encode(JSON.stringify(message)).byteLength > MAX_MESSAGE_BYTES) {
+    message = { version: 1, failure, settings };
+  }
+  try {
+    await env.EVENTS.send(message, { contentType: "json" });
+  } catch (error) {
+    await gate.release(eventId, limit.burst);
+    throw new AppError(503, "unavailable", "the event queue is unavailable; retry later", [], error instanceof Error ? error.message : String(error));
+  }
+  return { output: { status: "queued", eventId }, ...labels };
+}

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { IngestAnswer } from "../../shared/ingest-output";
+import { PluginInputs } from "../../shared/plugin-input";
+import { toFieldIssues } from "../../shared/validation";
+import { AppError, errorResponse } from "../errors";
+import { incrementCounter } from "../metrics/counters";
+import { accept } from "./accept";
+import { manifest } from "./manifest";
+import { assertJsonContentType, parseJson, readBoundedText } from "./read-body";
+import { importKernelKey, verifyKernelSignature } from "./signature";
+
+export type AppEnv = { Bindings: Env };
+
+async function kernelKey(env: Env): Promise<CryptoKey> {
+  if (!env.KERNEL_PUBLIC_KEY) throw new AppError(503, "misconfigured", "KERNEL_PUBLIC_KEY is not configured");
+  try {
+    return await importKernelKey(env.KERNEL_PUBLIC_KEY);
+  } catch {
+    throw new AppError(503, "misconfigured", "KERNEL_PUBLIC_KEY is not a PEM SPKI RSA public key");
+  }
+}
+
+function outcomeOfError(error: unknown): string {
+  if (error instanceof AppError) return error.status === 401 ? "unauthorised" : error.status < 500 ? "invalid" : "error";
+  return "error";
+}
+
+/** The Worker's HTTP face: the kernel's worker-plugin protocol plus health. Ops routes join in later issues. */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get("/manifest.json", (c) => {
+    const homepage = c.env.PUBLIC_URL || new URL(c.req.url).origin;
+    return c.json(manifest(homepage));
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  app.post("/", async (c) => {
+    const count = (outcome: string, labels: Record<string, string | undefined> = {}) =>
+      c.executionCtx.waitUntil(incrementCounter(c.env.DB, "events_received", { outcome, ...labels }).catch(() => undefined));
+    try {
+      // Cheapest checks first: media type, size, JSON, shape — then crypto.
+      assertJsonContentType(c.req.header("content-type"));
+      const body = parseJson(await readBoundedText(c.req.raw));
+      const parsed = v.safeParse(PluginInputs, body);
+      if (!parsed.success) throw new AppError(400, "invalid_body", "body is not the kernel's plugin inputs", toFieldIssues(parsed.issues));
+      const inputs = parsed.output;
+      if (!(await verifyKernelSignature(await kernelKey(c.env), inputs))) {
+        throw new AppError(401, "invalid_signature", "signature does not verify with KERNEL_PUBLIC_KEY");
+      }
+      const accepted = await accept(inputs, { env: c.env, selfOrigin: new URL(c.req.url).origin, now: new Date() });
+      count(accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo });
+      return c.json({ stateId: inputs.stateId, output: accepted.output } satisfies IngestAnswer);
+    } catch (error) {
+      count(outcomeOfError(error));
+      throw error;
+    }
+  });
+
+  app.all("/", (c) => errorResponse(new AppError(405, "method_not_allowed", "use POST / with the kernel's plugin inputs"), c));
+  app.notFound((c) => errorResponse(new AppError(404, "not_found", "no such endpoint"), c));
+  app.onError(errorResponse);
+  return app;
+}
