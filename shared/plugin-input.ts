@@ -13,6 +13,7 @@ export const PluginInputs = v.object({
   ubiquityKernelToken: v.optional(v.string()),
   ref: v.string(),
   command: v.string(),
-  signature: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
+  /** Optional in the shape so that a missing signature is answered 401 (contract), not 400. */
+  signature: v.optional(v.pipe(v.string(), v.maxLength(2048))),
 });
 export type PluginInputs = v.InferOutput<typeof PluginInputs>;

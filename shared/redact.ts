@@ -40,7 +40,7 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, string | Replacer]> = [
   [
     /\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential)[A-Za-z0-9_.-]*)("?'?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"'}\])]+)/gi,
     (match, key: string, sep: string, value: string) => {
-      if (value === REDACTED || value === `"${REDACTED}"`) return match;
+      if (value.replace(/^["']/, "").startsWith(REDACTED.slice(0, -1))) return match;
       const quoted = value.startsWith('"') || value.startsWith("'");
       return `${key}${sep}${quoted ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}`;
     },

@@ -24,7 +24,8 @@ export async function signAsKernel(eventPayload: Record<string, unknown>, opts: 
   const input = new PluginInput(
     opts.privateKey ?? env.TEST_KERNEL_PRIVATE_KEY,
     opts.stateId ?? crypto.randomUUID(),
-    opts.eventName ?? "kernel.plugin_error",
+    // The SDK types eventName as GitHub webhook names; the kernel also sends its own `kernel.plugin_error`.
+    (opts.eventName ?? "kernel.plugin_error") as never,
     eventPayload as never,
     (opts.settings === undefined ? {} : opts.settings) as never,
     opts.authToken ?? AUTH_TOKEN_CANARY,

@@ -47,6 +47,7 @@ export function createApp(): Hono<AppEnv> {
       const parsed = v.safeParse(PluginInputs, body);
       if (!parsed.success) throw new AppError(400, "invalid_body", "body is not the kernel's plugin inputs", toFieldIssues(parsed.issues));
       const inputs = parsed.output;
+      if (!inputs.signature) throw new AppError(401, "invalid_signature", "signature is missing");
       if (!(await verifyKernelSignature(await kernelKey(c.env), inputs))) {
         throw new AppError(401, "invalid_signature", "signature does not verify with KERNEL_PUBLIC_KEY");
       }

@@ -40,6 +40,7 @@ export function signedText(inputs: PluginInputs): string {
 
 /** RSASSA-PKCS1-v1_5 / SHA-256 verification of the base64 `signature` over `signedText(inputs)`. */
 export async function verifyKernelSignature(key: CryptoKey, inputs: PluginInputs): Promise<boolean> {
+  if (!inputs.signature) return false;
   let signature: Uint8Array;
   try {
     signature = Uint8Array.from(atob(inputs.signature), (char) => char.charCodeAt(0));

@@ -1,0 +1,89 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { FailureMessage } from "../../shared/queue-message";
+import { draftPluginError, kernelPluginError } from "../helpers/events";
+import { AUTH_TOKEN_CANARY, KERNEL_JWT_CANARY, jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
+
+/** Secrets of every kind the redactor knows, planted where a real failure could carry them. */
+const CANARIES = {
+  pat: "ghp_CANARYpat0123456789abcdefghijklmnopqr",
+  fineGrained: "github_pat_11CANARY0000fineGrained_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
+  jwt: "eyJhbGciOiJIUzI1NiJ9.eyJjYW5hcnkiOiJqd3QifQ.Q0FOQVJZLXNpZ25hdHVyZQ",
+  bearer: "CANARYbearer0123456789",
+  basic: "Q0FOQVJZOmJhc2ljLXBhc3N3b3Jk",
+  pemBody: "MIIEvCANARYpemBodyQIBADANBgkqhkiG9w0BAQEFAASC",
+  aws: "AKIACANARY0AWS00KEY0",
+  slack: "xoxb-000000000000-CANARYslackToken01",
+  password: "CANARY-hunter2",
+  authToken: AUTH_TOKEN_CANARY,
+  kernelJwt: KERNEL_JWT_CANARY,
+};
+
+function plantedEvent(): Record<string, unknown> {
+  const event = draftPluginError({
+    plugin: { type: "http", id: `https://canary-plugin.deno.dev/?token=${CANARIES.password}`, owner: undefined, repo: undefined, workflowId: undefined },
+    error: {
+      message: `HTTP (target: https://canary-plugin.deno.dev) 500: auth failed for Bearer ${CANARIES.bearer} using ${CANARIES.pat}`,
+      status: null,
+      stack: `Error: boom\n  token=${CANARIES.authToken}\n  -----BEGIN PRIVATE KEY-----\n${CANARIES.pemBody}\n-----END PRIVATE KEY-----`,
+      raw: { headers: { authorization: `Basic ${CANARIES.basic}` }, env: `AWS_KEY=${CANARIES.aws}` },
+    },
+  });
+  return {
+    ...event,
+    trigger: { githubEvent: "issue_comment.created", deliveryId: "canary-delivery", repo: "o/r", issueOrPr: 1, actor: "octocat" },
+    context: { requestId: `canary-${crypto.randomUUID()}`, responseSnippet: `{"error":"bad creds ${CANARIES.fineGrained}"}`, pluginInputs: { authToken: CANARIES.authToken } },
+    logTrail: {
+      lines: [
+        `DEBUG sending Authorization: Bearer ${CANARIES.jwt}`,
+        `DEBUG kernel token ${CANARIES.kernelJwt}`,
+        `WARN slack ${CANARIES.slack}`,
+        `DEBUG password=${CANARIES.password}`,
+        `DEBUG raw installation token seen: ${CANARIES.authToken}`,
+      ],
+    },
+  };
+}
+
+function leaks(text: string): string[] {
+  return Object.entries(CANARIES)
+    .filter(([, secret]) => text.includes(secret))
+    .map(([name]) => name);
+}
+
+describe("secret canaries", () => {
+  it("never appear in the enqueued message", async () => {
+    const queue = new RecordingQueue();
+    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent())), { EVENTS: queue } as Partial<Env>);
+    expect(res.status).toBe(200);
+    expect(queue.sent).toHaveLength(1);
+    const text = JSON.stringify(queue.sent);
+    expect(leaks(text)).toEqual([]);
+    const message = queue.sent[0] as FailureMessage;
+    expect(message.failure.message).toContain("[REDACTED]");
+    expect(message.failure.status).toBe(500);
+  });
+
+  it("never appear in the raw payload either, when a setting opts in to keeping it", async () => {
+    const queue = new RecordingQueue();
+    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent(), { settings: { keepRawPayload: true } })), { EVENTS: queue } as Partial<Env>);
+    expect(res.status).toBe(200);
+    const message = queue.sent[0] as FailureMessage;
+    expect(message.raw).toBeDefined();
+    expect(leaks(JSON.stringify(message))).toEqual([]);
+  });
+
+  it("never reach storage when the event goes through the real queue and consumer", async () => {
+    const res = await postToWorker(jsonRequest(await signAsKernel(plantedEvent())));
+    expect(res.status).toBe(200);
+    const plugin = "canary-plugin.deno.dev";
+    let rows: unknown[] = [];
+    for (let i = 0; i < 100 && rows.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      rows = (await env.DB.prepare(`SELECT * FROM counters WHERE name = 'events_processed' AND labels LIKE ?`).bind(`%${plugin}%`).all()).results;
+    }
+    expect(rows.length).toBeGreaterThan(0);
+    const everything = JSON.stringify([(await env.DB.prepare(`SELECT * FROM counters`).all()).results, (await env.DB.prepare(`SELECT * FROM dead_letters`).all()).results]);
+    expect(leaks(everything)).toEqual([]);
+  });
+});

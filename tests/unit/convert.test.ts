@@ -1,0 +1,201 @@
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { toFailure, type Conversion, type FailureDraft } from "../../shared/convert";
+import { loopReason } from "../../shared/policy";
+import { Settings, type SettingsInput } from "../../shared/settings";
+import { checkRun, checkSuite, draftPluginError, kernelPluginError, workflowRun } from "../helpers/events";
+
+const settings = (input: SettingsInput = {}) => v.parse(Settings, input);
+const ctx = (input: SettingsInput = {}) => ({ kernelStateId: "kernel-state", receivedAt: "2026-11-24T00:00:00.000Z", settings: settings(input) });
+
+function failureOf(conversion: Conversion): FailureDraft {
+  if (conversion.outcome !== "failure") throw new Error(`expected a failure, got ${JSON.stringify(conversion)}`);
+  return conversion.failure;
+}
+
+describe("kernel.plugin_error → FailureEvent", () => {
+  it("reads the kernel's real payload, recovering the status from the message", () => {
+    const f = failureOf(toFailure("kernel.plugin_error", kernelPluginError(), ctx()));
+    expect(f).toMatchObject({
+      kind: "plugin_error",
+      status: 500,
+      category: "http",
+      message: "HTTP (target: https://command-start-stop-main.deno.dev) 500: Unexpected error",
+      occurredAt: "2026-11-20T10:15:30.123Z",
+      plugin: { type: "http", id: "https://command-start-stop-main.deno.dev", url: "https://command-start-stop-main.deno.dev", ref: "main" },
+      trigger: { githubEvent: "issue_comment.created", repo: "ubiquity/work.ubq.fi", issueOrPr: 42, actor: "octocat", url: "https://github.com/ubiquity/work.ubq.fi/issues/42" },
+      correlation: {
+        stateId: "4c8d1e2f-0a1b-4c3d-9e8f-112233445566",
+        kernelStateId: "kernel-state",
+        deliveryId: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        requestId: "req-7f3a9c1e",
+        installationId: 48381972,
+      },
+      environment: "production",
+      kernelCommit: "a1b2c3d",
+    });
+    expect(f.logTrail).toHaveLength(2);
+  });
+
+  it("reads the proposal's draft payload, keeping its status, stack and manifest", () => {
+    const f = failureOf(toFailure("kernel.plugin_error", draftPluginError(), ctx()));
+    expect(f).toMatchObject({
+      status: 502,
+      category: "dispatch",
+      detail: "Error: HTTP 502\n    at dispatch (kernel.ts:10:5)",
+      target: { repo: "ubiquity-os-marketplace/text-conversation-rewards", resolvedBy: "plugin_repo" },
+      plugin: { type: "workflow", workflowId: "compute.yml", name: "text-conversation-rewards", version: "1.2.3" },
+    });
+  });
+
+  it("names the field paths of an invalid payload", () => {
+    const conversion = toFailure("kernel.plugin_error", { plugin: { type: "lambda", id: 3 }, error: {} }, ctx());
+    expect(conversion.outcome).toBe("invalid");
+    const paths = conversion.outcome === "invalid" ? conversion.issues.map((i) => i.path) : [];
+    expect(paths).toEqual(expect.arrayContaining(["eventPayload.plugin.type", "eventPayload.plugin.id", "eventPayload.error.message"]));
+  });
+
+  it("takes the same delivery to the same key, and another request to another key", () => {
+    const a = toFailure("kernel.plugin_error", kernelPluginError(), ctx());
+    const b = toFailure("kernel.plugin_error", kernelPluginError(), ctx());
+    const c = toFailure("kernel.plugin_error", kernelPluginError({ requestId: "req-other" }), ctx());
+    expect(a.outcome === "failure" && b.outcome === "failure" && a.deliveryKey === b.deliveryKey).toBe(true);
+    expect(a.outcome === "failure" && c.outcome === "failure" && a.deliveryKey !== c.deliveryKey).toBe(true);
+  });
+});
+
+describe("target repo (contract order)", () => {
+  const target = (plugin: Record<string, unknown>, input: SettingsInput = {}, trigger: Record<string, unknown> = {}) =>
+    failureOf(toFailure("kernel.plugin_error", kernelPluginError({ plugin, trigger }), ctx(input))).target;
+
+  it("workflow plugin → its owner/repo", () => {
+    expect(target({ type: "workflow", id: "ubiquity-os-marketplace/command-codex:compute.yml@main", owner: "ubiquity-os-marketplace", repo: "command-codex" })).toEqual({
+      repo: "ubiquity-os-marketplace/command-codex",
+      resolvedBy: "plugin_repo",
+    });
+  });
+  it("workflow plugin known only by its key → parsed from the key", () => {
+    expect(target({ type: "workflow", id: "o/plugin-x:compute.yml@dev" })).toEqual({ repo: "o/plugin-x", resolvedBy: "plugin_repo" });
+  });
+  it("URL plugin with settings.with.sourceRepo → that repo", () => {
+    expect(target({ settings: { with: { sourceRepo: "o/source" } } }, { pluginRepos: { "https://command-start-stop-main.deno.dev": "o/mapped" } })).toEqual({
+      repo: "o/source",
+      resolvedBy: "source_repo",
+    });
+  });
+  it("URL plugin in pluginRepos → the mapped repo", () => {
+    expect(target({}, { pluginRepos: { "https://command-start-stop-main.deno.dev": "o/mapped" } })).toEqual({ repo: "o/mapped", resolvedBy: "plugin_repos" });
+  });
+  it("URL plugin otherwise → fallbackRepo, after asking its manifest", () => {
+    expect(target({}, { fallbackRepo: "o/fallback" })).toEqual({
+      repo: "o/fallback",
+      resolvedBy: "fallback_repo",
+      manifestUrl: "https://command-start-stop-main.deno.dev/manifest.json",
+    });
+  });
+  it("URL plugin with no fallback → <trigger owner>/.ubiquity-os, after asking its manifest", () => {
+    expect(target({})).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: "https://command-start-stop-main.deno.dev/manifest.json" });
+  });
+  it("kernel-level failure → fallbackRepo or the org config repo", () => {
+    expect(target({ type: "kernel", id: "kernel" })).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo" });
+  });
+});
+
+describe("workflow and check events", () => {
+  const on: SettingsInput = { allowWorkflowEvents: true };
+  it.each([
+    ["failure", "failure"],
+    ["timed_out", "failure"],
+    ["startup_failure", "failure"],
+    ["cancelled", "ignored"],
+    ["action_required", "ignored"],
+    ["success", "ignored"],
+    ["neutral", "ignored"],
+    ["skipped", "ignored"],
+    [null, "ignored"],
+  ] as const)("workflow_run concluded %s → %s", (conclusion, outcome) => {
+    expect(toFailure("workflow_run.completed", workflowRun({ conclusion }), ctx(on)).outcome).toBe(outcome);
+  });
+
+  it.each(["failure", "timed_out"])("check_suite and check_run concluded %s are failures", (conclusion) => {
+    expect(toFailure("check_suite.completed", checkSuite({ conclusion }), ctx(on)).outcome).toBe("failure");
+    expect(toFailure("check_run.completed", checkRun({ conclusion }), ctx(on)).outcome).toBe("failure");
+  });
+
+  it("ignores workflow events unless allowWorkflowEvents is on", () => {
+    expect(toFailure("workflow_run.completed", workflowRun(), ctx())).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("allowWorkflowEvents") });
+  });
+
+  it("ignores repos outside a non-empty allowlist (case-insensitively inside it)", () => {
+    expect(toFailure("workflow_run.completed", workflowRun({ repo: "o/other" }), ctx({ ...on, allowlistRepos: ["o/listed"] }))).toMatchObject({ outcome: "ignored" });
+    expect(toFailure("workflow_run.completed", workflowRun({ repo: "O/Listed" }), ctx({ ...on, allowlistRepos: ["o/listed"] })).outcome).toBe("failure");
+  });
+
+  it("ignores a workflow_run that is not a completion", () => {
+    expect(toFailure("workflow_run.requested", workflowRun({ action: "requested" }), ctx(on)).outcome).toBe("ignored");
+  });
+
+  it("owns a failed run by its repo, keyed by workflow file and branch", () => {
+    const f = failureOf(toFailure("workflow_run.completed", workflowRun({ branch: "dev" }), ctx(on)));
+    expect(f).toMatchObject({
+      kind: "workflow_run",
+      target: { repo: "ubiquity-os-marketplace/text-conversation-rewards", resolvedBy: "repository" },
+      plugin: { type: "ci", id: "ubiquity-os-marketplace/text-conversation-rewards:.github/workflows/compute.yml@dev", workflowId: "compute.yml", ref: "dev" },
+      category: "workflow",
+      conclusion: "failure",
+      message: 'Workflow "Compute" failed on dev',
+      correlation: { runId: 30433642, runAttempt: 1 },
+      trigger: { url: "https://github.com/ubiquity-os-marketplace/text-conversation-rewards/actions/runs/30433642" },
+    });
+  });
+
+  it("gives each run attempt its own delivery and the same attempt the same one", () => {
+    const key = (attempt: number) => {
+      const c = toFailure("workflow_run.completed", workflowRun({ attempt }), ctx(on));
+      return c.outcome === "failure" ? c.deliveryKey : "";
+    };
+    expect(key(1)).toBe(key(1));
+    expect(key(1)).not.toBe(key(2));
+  });
+
+  it("carries a check run's output summary as detail", () => {
+    expect(failureOf(toFailure("check_run.completed", checkRun({ summary: "FAIL adds" }), ctx(on)))).toMatchObject({ detail: "FAIL adds", message: 'Check "test (ubuntu-latest)" failed: 3 tests failed' });
+  });
+
+  it("ignores events daemon-hotfix does not listen to", () => {
+    expect(toFailure("issues.opened", {}, ctx())).toMatchObject({ outcome: "ignored" });
+  });
+});
+
+describe("loop suppression", () => {
+  const self = { botLogins: ["daemon-hotfix[bot]"], origins: ["https://hotfix.example.com"] };
+  const reasonFor = (eventName: string, payload: Record<string, unknown>, input: SettingsInput = {}) => {
+    const c = toFailure(eventName, payload, ctx({ allowWorkflowEvents: true, ...input }));
+    if (c.outcome !== "failure") throw new Error(c.outcome);
+    return loopReason({ ...c.failure, eventId: "0".repeat(32) }, c.actors, self);
+  };
+
+  it.each([
+    ["a plugin keyed owner/daemon-hotfix", { type: "http", id: "any-org/daemon-hotfix" }],
+    ["a workflow plugin in a daemon-hotfix repo", { type: "workflow", id: "o/daemon-hotfix:compute.yml@main", owner: "o", repo: "daemon-hotfix" }],
+    ["a plugin at daemon-hotfix's own URL", { type: "http", id: "https://hotfix.example.com" }],
+    ["a plugin on a daemon-hotfix worker host", { type: "http", id: "https://daemon-hotfix.acme.workers.dev" }],
+  ])("suppresses the failure of %s", (_name, plugin) => {
+    expect(reasonFor("kernel.plugin_error", kernelPluginError({ plugin }))).toMatch(/daemon-hotfix itself/);
+  });
+
+  it("suppresses a plugin failure triggered by daemon-hotfix's own bot", () => {
+    expect(reasonFor("kernel.plugin_error", kernelPluginError({ trigger: { actor: "Daemon-Hotfix[bot]" } }))).toMatch(/own bot/);
+  });
+
+  it("suppresses runs in a daemon-hotfix repo and runs started by its bot", () => {
+    expect(reasonFor("workflow_run.completed", workflowRun({ repo: "o/daemon-hotfix" }))).toMatch(/own repo/);
+    expect(reasonFor("workflow_run.completed", workflowRun({ actor: "daemon-hotfix[bot]" }))).toMatch(/own bot/);
+  });
+
+  it("lets other plugins' failures through", () => {
+    expect(reasonFor("kernel.plugin_error", kernelPluginError())).toBeNull();
+    expect(reasonFor("workflow_run.completed", workflowRun())).toBeNull();
+    expect(reasonFor("kernel.plugin_error", kernelPluginError({ plugin: { type: "workflow", id: "o/daemon-hotfix-docs:compute.yml", owner: "o", repo: "daemon-hotfix-docs" } }))).toBeNull();
+  });
+});

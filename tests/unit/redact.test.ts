@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { createRedactor, REDACTED } from "../../shared/redact";
+
+const redact = createRedactor();
+
+describe("redaction of secrets in text", () => {
+  const secrets: Array<[string, string, string]> = [
+    ["classic PAT", "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"],
+    ["OAuth token", "gho_16C7e42F292c6912E7710c838347Ae178B4a", "gho_16C7e42F292c6912E7710c838347Ae178B4a"],
+    ["user-to-server token", "x=ghu_16C7e42F292c6912E7710c838347Ae178B4a", "ghu_16C7e42F292c6912E7710c838347Ae178B4a"],
+    ["installation token", "using ghs_16C7e42F292c6912E7710c838347Ae178B4a now", "ghs_16C7e42F292c6912E7710c838347Ae178B4a"],
+    ["refresh token", "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498", "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498"],
+    ["fine-grained PAT", "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVW", "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVW"],
+    ["JWT", "jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ1Ym9zIn0.c2lnbmF0dXJl end", "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ1Ym9zIn0.c2lnbmF0dXJl"],
+    ["Bearer credential", "Authorization failed for Bearer abc123def456ghi789", "abc123def456ghi789"],
+    ["Basic credential", "sent Basic dXNlcjpwYXNzd29yZA== to server", "dXNlcjpwYXNzd29yZA=="],
+    ["token credential", "header token 9f8e7d6c5b4a39281706f5e4d3c2b1a0 rejected", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"],
+    ["PEM private key", "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1c7\nabc\n-----END RSA PRIVATE KEY----- done", "MIIEpAIBAAKCAQEA1c7"],
+    ["PKCS#8 key cut off", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"],
+    ["AWS access key id", "aws AKIAIOSFODNN7EXAMPLE used", "AKIAIOSFODNN7EXAMPLE"],
+    ["Slack bot token", "slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"],
+    ["Slack webhook", "post to https://hooks.slack.com/services/T000/B000/XXXXXXXX now", "T000/B000/XXXXXXXX"],
+    ["password= pair", "connect password=hunter2-secret&user=x", "hunter2-secret"],
+    ["secret: pair", "client_secret: s3cr3tValue", "s3cr3tValue"],
+    ["token= in a query", "GET /cb?access_token=abcDEF123456&state=1", "abcDEF123456"],
+    ["JSON-ish api key", '{"api_key": "k-9988776655"}', "k-9988776655"],
+    ["URL userinfo", "fetch https://bot:pa55word@example.com/repo.git failed", "pa55word"],
+    ["Authorization header", "Authorization: Bearer sk-live-1234", "sk-live-1234"],
+  ];
+
+  it.each(secrets)("removes a %s", (_name, text, secret) => {
+    const out = redact.string(text);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(REDACTED);
+  });
+
+  const harmless: Array<[string, string]> = [
+    ["a kernel dispatch error", "HTTP (target: https://command-start-stop-main.deno.dev) 500: Unexpected error"],
+    ["a GitHub docs link", "Not Found - https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"],
+    ["prose about tokens", "Basic authentication failed: token expired"],
+    ["a workflow message", 'Workflow "compute.yml" not found on default branch "main" for ubiquity-os-marketplace/text-conversation-rewards'],
+    ["an author field", "author=octocat committed"],
+  ];
+  it.each(harmless)("leaves %s alone", (_name, text) => {
+    expect(redact.string(text)).toBe(text);
+  });
+
+  it("removes the input's own authToken and ubiquityKernelToken wherever they appear, whatever their form", () => {
+    const own = createRedactor(["plain-looking-installation-token-value", "kernel.jwt.value-12345"]);
+    const out = own.value({ a: "x plain-looking-installation-token-value y", nested: [{ b: "kernel.jwt.value-12345" }] });
+    expect(JSON.stringify(out)).not.toContain("plain-looking-installation-token-value");
+    expect(JSON.stringify(out)).not.toContain("kernel.jwt.value-12345");
+  });
+
+  it("replaces values under secret-named keys, and keeps other values", () => {
+    const out = redact.value({ authToken: "abc", password: "p", nested: { Authorization: "x", name: "daemon" }, list: ["ok"] });
+    expect(out).toEqual({ authToken: REDACTED, password: REDACTED, nested: { Authorization: REDACTED, name: "daemon" }, list: ["ok"] });
+  });
+
+  it("is idempotent", () => {
+    const once = redact.string("password=abc123 Bearer abcdefgh1234 ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+    expect(redact.string(once)).toBe(once);
+  });
+});

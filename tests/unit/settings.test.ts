@@ -1,0 +1,58 @@
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { mergeSettings, Settings } from "../../shared/settings";
+import { settingsJsonSchema } from "../../workers/ingest/manifest";
+
+describe("settings", () => {
+  it("fills the contract's defaults", () => {
+    expect(v.parse(Settings, {})).toEqual({
+      enabled: true,
+      modes: ["issue"],
+      riskPolicy: { autoMerge: false, maxAutofixPerDay: 3 },
+      issueLabels: [],
+      notify: [],
+      allowlistRepos: [],
+      allowWorkflowEvents: false,
+      windowMinutes: 60,
+      updateIntervalSeconds: 60,
+      pluginRepos: {},
+      fingerprintRules: [],
+      keepRawPayload: false,
+    });
+  });
+
+  it("accepts the proposal's example configuration", () => {
+    const parsed = v.parse(Settings, {
+      enabled: true,
+      modes: ["issue", "pr"],
+      riskPolicy: { autoMerge: false, maxAutofixPerDay: 3 },
+      issueLabels: ["bug", "autofix"],
+      notify: ["@team-bot"],
+      allowlistRepos: ["ubiquity-os-marketplace/command-codex"],
+    });
+    expect(parsed.modes).toEqual(["issue", "pr"]);
+  });
+
+  it("names a typo and a wrong type by path", () => {
+    const result = v.safeParse(Settings, { issueLables: ["bug"], windowMinutes: "sixty", riskPolicy: { maxAutofixPerDay: -1 } });
+    expect(result.success).toBe(false);
+    const paths = (result.issues ?? []).map((issue) => v.getDotPath(issue));
+    expect(paths).toEqual(expect.arrayContaining(["issueLables", "windowMinutes", "riskPolicy.maxAutofixPerDay"]));
+  });
+
+  it("merges an event's with: block over operator defaults, riskPolicy key by key", () => {
+    expect(mergeSettings({ issueLabels: ["ops"], riskPolicy: { autoMerge: true, maxAutofixPerDay: 1 } }, { riskPolicy: { maxAutofixPerDay: 5 } })).toEqual({
+      issueLabels: ["ops"],
+      riskPolicy: { autoMerge: true, maxAutofixPerDay: 5 },
+    });
+  });
+
+  it("generates the manifest's JSON schema from the same valibot schema", () => {
+    const schema = settingsJsonSchema() as { type: string; properties: Record<string, { default?: unknown; type?: string }>; additionalProperties: unknown };
+    expect(schema.type).toBe("object");
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(Settings.entries).sort());
+    expect(schema.properties["windowMinutes"]).toMatchObject({ type: "integer", default: 60 });
+    expect(schema.properties["modes"]).toMatchObject({ default: ["issue"] });
+    expect(schema.additionalProperties).toBe(false);
+  });
+});
