@@ -68,9 +68,11 @@ export class RecordingQueue {
 }
 
 /** Runs the ingest app with bindings overridden (e.g. a recording queue), waiting for its background work. */
-export async function postWith(request: Request, overrides: Partial<Env> & { EVENTS?: RecordingQueue } = {}): Promise<Response> {
+export type EnvOverrides = Omit<Partial<Env>, "EVENTS"> & { EVENTS?: RecordingQueue };
+
+export async function postWith(request: Request, overrides: EnvOverrides = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await createApp().fetch(request, { ...env, ...overrides } as Env, ctx);
+  const response = await createApp().fetch(request, { ...env, ...overrides } as unknown as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -54,7 +54,7 @@ function leaks(text: string): string[] {
 describe("secret canaries", () => {
   it("never appear in the enqueued message", async () => {
     const queue = new RecordingQueue();
-    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent())), { EVENTS: queue } as Partial<Env>);
+    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent())), { EVENTS: queue });
     expect(res.status).toBe(200);
     expect(queue.sent).toHaveLength(1);
     const text = JSON.stringify(queue.sent);
@@ -66,7 +66,7 @@ describe("secret canaries", () => {
 
   it("never appear in the raw payload either, when a setting opts in to keeping it", async () => {
     const queue = new RecordingQueue();
-    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent(), { settings: { keepRawPayload: true } })), { EVENTS: queue } as Partial<Env>);
+    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent(), { settings: { keepRawPayload: true } })), { EVENTS: queue });
     expect(res.status).toBe(200);
     const message = queue.sent[0] as FailureMessage;
     expect(message.raw).toBeDefined();
