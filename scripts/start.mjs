@@ -29,6 +29,6 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
-const dev = spawn("wrangler", ["dev", "--ip", "127.0.0.1", "--port", "8787", ...process.argv.slice(2)], { stdio: "inherit", env });
+const dev = spawn("wrangler", ["dev", ...process.argv.slice(2)], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
