@@ -1,0 +1,47 @@
+import type { FailureEvent } from "./failure-event";
+
+/** One occurrence's ids, kept for the issue's correlation table. */
+export interface Occurrence {
+  at: string;
+  eventId: string;
+  stateId?: string;
+  deliveryId?: string;
+  requestId?: string;
+  runId?: number;
+  url?: string;
+}
+
+/** Everything an issue, its updates and its comments are rendered from: the cluster as its Durable Object sees it. */
+export interface ClusterView {
+  fingerprint: string;
+  repo: string;
+  /** The first occurrence (redacted). */
+  sample: FailureEvent;
+  /** The newest occurrence's message and status (they may differ in their normalised-away parts). */
+  latest: { occurredAt: string; message: string; status: number | null };
+  total: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** Occurrences since the last comment or the issue's creation, and when that span began. */
+  sinceComment: number;
+  sinceCommentFrom: string;
+  /** Newest last, at most `MAX_RECENT`. */
+  recent: Occurrence[];
+  /** Plugin refs / branches seen. */
+  refs: string[];
+}
+
+export const MAX_RECENT = 10;
+
+export function occurrenceOf(failure: FailureEvent): Occurrence {
+  const c = failure.correlation;
+  return {
+    at: failure.occurredAt,
+    eventId: failure.eventId,
+    ...(c.stateId ? { stateId: c.stateId } : {}),
+    ...(c.deliveryId ? { deliveryId: c.deliveryId } : {}),
+    ...(c.requestId ? { requestId: c.requestId } : {}),
+    ...(c.runId !== undefined ? { runId: c.runId } : {}),
+    ...(failure.trigger.url ? { url: failure.trigger.url } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+import type { FailureEvent } from "./failure-event";
+import { globMatch } from "./glob";
+import { normalizeMessage } from "./normalize-message";
+import { parsePluginId } from "./plugin-id";
+import type { FingerprintRule } from "./settings";
+
+/**
+ * What goes into a fingerprint (and, by omission, what does not):
+ * - the target repo (lower-cased): one issue per fingerprint per repo;
+ * - the plugin identity: a worker's URL without query or trailing slash (the host already names its
+ *   deployment), a workflow plugin's `owner/repo:workflow` WITHOUT its `@ref` (the same failure at `main` and at
+ *   a pinned ref is one problem; refs seen are listed in the issue), and for CI runs the repo, workflow or check
+ *   AND the branch (a failure on `main` is not the one on a feature branch);
+ * - the category (lower-cased);
+ * - the normalised message (see normalize-message.ts), in which the HTTP status survives.
+ * Not in: request/state/delivery/run ids, timestamps, the kernel environment and commit, the log trail.
+ * A `fingerprintRules` match replaces plugin, category and message with the rule's group name.
+ */
+export interface FingerprintParts {
+  repo: string;
+  plugin: string;
+  category: string;
+  message: string;
+  /** Set when a custom rule decided the group. */
+  group?: string;
+}
+
+/** The plugin part of the fingerprint (see above). */
+export function pluginIdentity(failure: Pick<FailureEvent, "plugin" | "kind">): string {
+  const { plugin } = failure;
+  if (plugin.type === "ci") return plugin.id.toLowerCase();
+  const parsed = parsePluginId(plugin.id);
+  if (parsed.kind === "url") {
+    const url = new URL(parsed.url);
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`.toLowerCase();
+  }
+  if (parsed.kind === "repo") return `${parsed.owner}/${parsed.repo}${parsed.workflowId ? `:${parsed.workflowId}` : ""}`.toLowerCase();
+  return plugin.id.toLowerCase();
+}
+
+/** The first rule whose every given glob matches, or undefined. */
+export function matchingRule(failure: Pick<FailureEvent, "plugin" | "category" | "message">, rules: readonly FingerprintRule[]): FingerprintRule | undefined {
+  return rules.find(
+    ({ match }) =>
+      (match.plugin === undefined || globMatch(match.plugin, failure.plugin.id)) &&
+      (match.category === undefined || globMatch(match.category, failure.category)) &&
+      (match.message === undefined || globMatch(match.message, failure.message)) &&
+      (match.plugin !== undefined || match.category !== undefined || match.message !== undefined),
+  );
+}
+
+export function fingerprintParts(failure: FailureEvent, rules: readonly FingerprintRule[] = []): FingerprintParts {
+  const repo = failure.target.repo.toLowerCase();
+  const rule = matchingRule(failure, rules);
+  if (rule) return { repo, plugin: "", category: "", message: "", group: rule.group };
+  return { repo, plugin: pluginIdentity(failure), category: failure.category.toLowerCase(), message: normalizeMessage(failure.message) };
+}
+
+/** SHA-256 (hex, 40 chars) of the parts: the cluster's name, the issue's marker. */
+export async function fingerprint(failure: FailureEvent, rules: readonly FingerprintRule[] = []): Promise<string> {
+  const parts = fingerprintParts(failure, rules);
+  const text = parts.group !== undefined ? `v1\nrepo=${parts.repo}\ngroup=${parts.group}` : `v1\nrepo=${parts.repo}\nplugin=${parts.plugin}\ncategory=${parts.category}\nmessage=${parts.message}`;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)]
+    .slice(0, 20)
+    .map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
+}

@@ -1,0 +1,118 @@
+import type { ClusterView } from "../cluster-view";
+import { nextActions } from "./advice";
+import { code, cut, defuse, fence, inline } from "./markdown";
+
+/** GitHub refuses bodies over 65,536 characters; we stay well below. */
+export const MAX_BODY = 60_000;
+export const MAX_TITLE = 256;
+
+export interface RenderOptions {
+  windowMinutes: number;
+  updateIntervalSeconds: number;
+  /** Handles mentioned in a new issue only (never in updates or comments). */
+  notify?: readonly string[];
+}
+
+export function marker(fingerprint: string): string {
+  return `<!-- daemon-hotfix:fingerprint=${fingerprint} -->`;
+}
+
+/** The plugin's short name: its manifest name, repo, or URL host. */
+export function pluginName(view: ClusterView): string {
+  const { plugin } = view.sample;
+  if (plugin.type === "ci") return plugin.repo ?? plugin.id;
+  if (plugin.name) return plugin.name;
+  if (plugin.url) {
+    try {
+      return new URL(plugin.url).hostname;
+    } catch {
+      return plugin.url;
+    }
+  }
+  return plugin.repo ?? plugin.id;
+}
+
+function headline(view: ClusterView): string {
+  const f = view.sample;
+  const firstLine = f.message.split("\n")[0] ?? f.message;
+  const text = firstLine.replace(/^HTTP\s*(?:\(target:[^)]*\))?\s*/i, "HTTP ");
+  return f.kind === "plugin_error" ? `${f.category} failure: ${text}` : text;
+}
+
+/** `[daemon-hotfix] <plugin>: <failure>`, at most 256 characters. */
+export function renderTitle(view: ClusterView): string {
+  const title = `[daemon-hotfix] ${pluginName(view)}: ${headline(view)}`.replace(/\s+/g, " ").trim();
+  return title.length <= MAX_TITLE ? title : `${title.slice(0, MAX_TITLE - 1)}…`;
+}
+
+function row(label: string, value: string | number | null | undefined): string {
+  return value === undefined || value === null || value === "" ? "" : `| ${label} | ${value} |\n`;
+}
+
+function replaySteps(view: ClusterView): string {
+  const f = view.sample;
+  const event = defuse(JSON.stringify(f, null, 2));
+  const steps = [
+    f.kind === "plugin_error"
+      ? `1. Re-trigger \`${f.trigger.githubEvent ?? "the triggering event"}\`${f.trigger.url ? ` on ${f.trigger.url}` : ""} with the plugin ${code(f.plugin.id)} configured${f.plugin.ref ? ` at ${code(f.plugin.ref)}` : ""}.`
+      : `1. Re-run the failed jobs of ${f.trigger.url ?? "the run"}${f.correlation.headSha ? ` at ${code(f.correlation.headSha)}` : ""}.`,
+    "2. Or replay the stored event against a local daemon-hotfix (`npm start`): save the JSON below as `event.json` and run `npm run send-sample -- --file event.json`.",
+  ];
+  return `${steps.join("\n")}\n\n<details><summary>Stored event (redacted)</summary>\n\n${fence(cut(event, 20_000), "json")}\n\n</details>`;
+}
+
+/** The issue body: marker, summary, counts, correlation ids, trigger, error, log trail, repro, next actions. */
+export function renderBody(view: ClusterView, options: RenderOptions & { isNew: boolean }): string {
+  const f = view.sample;
+  const recent = [...view.recent].reverse();
+  const correlation = recent
+    .map((o) => `| ${o.at} | ${[o.stateId && `stateId ${code(o.stateId)}`, o.deliveryId && `delivery ${code(o.deliveryId)}`, o.requestId && `request ${code(o.requestId)}`, o.runId !== undefined && `run ${o.runId}`].filter(Boolean).join(", ") || code(o.eventId)} | ${o.url ?? ""} |`)
+    .join("\n");
+  const error = defuse([f.message, f.detail ? `\n${f.detail}` : ""].join(""));
+  const summary =
+    `| | |\n|---|---|\n` +
+    row("Plugin", `${code(f.plugin.id)} (${f.plugin.type})`) +
+    row("Category", code(f.category)) +
+    row("HTTP status", f.status) +
+    row("Conclusion", f.conclusion ? code(f.conclusion) : undefined) +
+    row("Refs seen", view.refs.length ? view.refs.map(code).join(", ") : undefined) +
+    row("First seen", view.firstSeen) +
+    row("Last seen", view.lastSeen) +
+    row("Occurrences", `**${view.total}**`) +
+    row("Environment", f.environment ? code(f.environment) : undefined) +
+    row("Kernel commit", f.kernelCommit ? code(f.kernelCommit) : undefined);
+
+  const sections = [
+    marker(view.fingerprint),
+    `## ${inline(pluginName(view))} is failing`,
+    `daemon-hotfix saw this failure **${view.total}** time${view.total === 1 ? "" : "s"} in ${code(view.repo)}'s plugin. Latest: ${view.latest.occurredAt}.`,
+    summary,
+    f.trigger.url ? `**Triggered by:** ${f.trigger.githubEvent ? `${code(f.trigger.githubEvent)} on ` : ""}${f.trigger.url}${f.trigger.actor ? ` (by ${code(f.trigger.actor)})` : ""}` : "",
+    `### Error\n\n${fence(cut(error, 12_000))}`,
+    view.latest.message !== f.message ? `Latest occurrence:\n\n${fence(cut(defuse(view.latest.message), 4_000))}` : "",
+    f.logTrail.length ? `### Log trail\n\n${fence(cut(defuse(f.logTrail.join("\n")), 21_000))}` : "",
+    `### Correlation ids (latest first)\n\n| seen | ids | link |\n|---|---|---|\n${correlation}`,
+    `### Reproduce\n\n${replaySteps(view)}`,
+    `### Suggested next actions\n\n${nextActions(f).map((a) => `- ${a}`).join("\n")}`,
+    options.isNew && options.notify?.length ? `cc ${options.notify.map((h) => (h.startsWith("@") ? h : `@${h}`)).join(" ")}` : "",
+    `<sub>Filed by daemon-hotfix · fingerprint ${code(view.fingerprint)} · counts here are edited at most every ${options.updateIntervalSeconds}s (edits notify nobody); a recurrence adds at most one comment per ${options.windowMinutes} min. Close as *completed* when fixed (a recurrence reopens it) or as *not planned* to silence it.</sub>`,
+  ].filter((part) => part !== "");
+  let body = sections.join("\n\n");
+  if (body.length > MAX_BODY) body = `${body.slice(0, MAX_BODY - 40)}\n\n… (body cut to fit GitHub's limit)`;
+  return body;
+}
+
+/** The one comment of a new window: how often it recurred since the last comment or since the issue was filed. */
+export function renderRecurrenceComment(view: ClusterView): string {
+  return [
+    `Seen **${view.sinceComment}** more time${view.sinceComment === 1 ? "" : "s"} since ${view.sinceCommentFrom} (total **${view.total}**, last ${view.lastSeen}).`,
+    view.latest.message !== view.sample.message ? `Latest:\n\n${fence(cut(defuse(view.latest.message), 4_000))}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+/** The comment that goes with reopening an issue closed as completed. */
+export function renderReopenComment(view: ClusterView): string {
+  return `Reopened by daemon-hotfix: this failure came back after the issue was closed as completed — seen at ${view.lastSeen} (total **${view.total}**). If it is expected, close the issue as *not planned* to stop tracking it.`;
+}
