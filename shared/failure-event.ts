@@ -12,6 +12,7 @@ export const TargetSource = v.picklist([
   "repository", // workflow/check event: repository.full_name
   "fallback_repo", // settings.fallbackRepo (after the manifest's short_name, when the plugin is a URL)
   "org_config_repo", // <trigger owner>/.ubiquity-os
+  "manifest", // short_name of <url>/manifest.json
 ]);
 export type TargetSource = v.InferOutput<typeof TargetSource>;
 

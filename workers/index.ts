@@ -2,7 +2,9 @@ import { consumeDeadLetters } from "./consumer/dead-letters";
 import { consumeFailures } from "./consumer/queue";
 import { createApp } from "./ingest/app";
 
+export { ClusterObject } from "./durable/cluster";
 export { RepoGate } from "./durable/repo-gate";
+export { WriteBudget } from "./durable/write-budget";
 
 const app = createApp();
 

@@ -17,7 +17,7 @@ const row = (id: string) => env.DB.prepare(`SELECT * FROM dead_letters WHERE id 
 describe("consumer", () => {
   it("stores an unreadable message as a dead letter with its reason, and acknowledges it", async () => {
     const id = `bad-${crypto.randomUUID()}`;
-    const batch = createMessageBatch("daemon-hotfix-events", [{ id, timestamp: new Date(), attempts: 1, body: { version: 1, failure: { eventId: "nope" }, password: "hunter2-canary" } }]);
+    const batch = createMessageBatch("daemon-hotfix-events", [{ id, timestamp: new Date(), attempts: 1, body: { version: 1, type: "failure", failure: { eventId: "nope" }, password: "hunter2-canary" } }]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
@@ -45,6 +45,6 @@ describe("consumer", () => {
     expect(isDeadLetterQueue("daemon-hotfix-dlq")).toBe(true);
     expect(isDeadLetterQueue("daemon-hotfix-staging-dlq")).toBe(true);
     expect(isDeadLetterQueue("daemon-hotfix-events")).toBe(false);
-    expect([1, 2, 3, 10, 20].map(backoffSeconds)).toEqual([2, 4, 8, 900, 900]);
+    expect([1, 2, 3, 10, 20].map((attempts) => backoffSeconds(attempts))).toEqual([2, 4, 8, 900, 900]);
   });
 });

@@ -1,35 +1,137 @@
 import * as v from "valibot";
-import { FailureMessage } from "../../shared/queue-message";
+import type { ClusterSettings } from "../../shared/cluster-state";
+import { fingerprint } from "../../shared/fingerprint";
+import { type FailureMessage, type FlushMessage, QueueMessage } from "../../shared/queue-message";
 import { toFieldIssues } from "../../shared/validation";
+import type { BudgetLimits } from "../durable/write-budget";
+import { budgetKey, createOctokit, githubToken } from "../github/client";
+import { GitHubFailure, GitHubWriter } from "../github/writer";
 import { incrementCounter } from "../metrics/counters";
-import { storeDeadLetter } from "./dead-letters";
+import { upsertClusterIndex } from "./cluster-index";
+import { recordEventError, storeDeadLetter } from "./dead-letters";
+import { resolveTarget } from "./resolve-target";
+import { type PlanOutcome, runPlan } from "./run-plan";
 
-/** Retry delay for the n-th attempt: exponential from 2 s, capped at 15 min. */
-export function backoffSeconds(attempts: number): number {
-  return Math.min(900, 2 ** Math.min(attempts, 10));
+/** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
+export const MAX_ATTEMPTS = 8;
+
+/** Retry delay for the n-th attempt: base ** attempt seconds, capped at 15 min. */
+export function backoffSeconds(attempts: number, base = 2): number {
+  return Math.min(900, Math.max(1, Math.round(base ** Math.min(attempts, 12))));
+}
+
+function number(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return Number.isFinite(parsed) && parsed >= 0 && value !== "" && value !== undefined ? parsed : fallback;
+}
+
+export function budgetLimits(env: Env): BudgetLimits {
+  return {
+    perMinute: number(env.GITHUB_WRITES_PER_MINUTE, 80),
+    perHour: number(env.GITHUB_WRITES_PER_HOUR, 500),
+    spacingMs: number(env.GITHUB_WRITE_SPACING_MS, 1000),
+  };
+}
+
+function clusterSettings(message: FailureMessage): ClusterSettings {
+  const s = message.settings;
+  return { windowMinutes: s.windowMinutes, updateIntervalSeconds: s.updateIntervalSeconds, issueLabels: s.issueLabels, notify: s.notify };
+}
+
+interface Context {
+  env: Env;
+  queue: string;
+  /** Background work (counters) the invocation must finish. */
+  pending: Promise<void>[];
+  writer: () => Promise<GitHubWriter>;
+}
+
+function countOutcome(ctx: Context, outcome: PlanOutcome): void {
+  for (const step of outcome.steps) {
+    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed" }[step];
+    ctx.pending.push(incrementCounter(ctx.env.DB, name, { repo: outcome.snapshot?.repo }));
+  }
+  if (outcome.snapshot) ctx.pending.push(upsertClusterIndex(ctx.env.DB, outcome.snapshot));
+}
+
+async function handleFailure(message: FailureMessage, ctx: Context): Promise<"done" | { deadLetter: string }> {
+  const failure = await resolveTarget(message.failure);
+  const fp = await fingerprint(failure, message.settings.fingerprintRules);
+  const cluster = ctx.env.CLUSTER.getByName(fp);
+  const recorded = await cluster.record({ fingerprint: fp, failure, settings: clusterSettings(message), nowMs: Date.now() });
+  if (!recorded.duplicate) {
+    ctx.pending.push(incrementCounter(ctx.env.DB, "events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category }));
+  }
+  if (recorded.blocked) return { deadLetter: recorded.blocked };
+  if (recorded.plan) countOutcome(ctx, await runPlan(recorded.plan, cluster, await ctx.writer()));
+  return "done";
+}
+
+async function handleFlush(message: FlushMessage, ctx: Context): Promise<void> {
+  const cluster = ctx.env.CLUSTER.getByName(message.fingerprint);
+  const plan = await cluster.plan(Date.now());
+  if (plan) countOutcome(ctx, await runPlan(plan, cluster, await ctx.writer()));
+}
+
+async function handleMessage(message: Message<unknown>, ctx: Context): Promise<void> {
+  const parsed = v.safeParse(QueueMessage, message.body);
+  if (!parsed.success) {
+    const issues = toFieldIssues(parsed.issues).map((i) => `${i.path}: ${i.message}`).join("; ");
+    await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `unreadable message: ${issues}`, attempts: message.attempts, body: message.body });
+    message.ack();
+    return;
+  }
+  const body = parsed.output;
+  const eventId = body.type === "flush" ? `flush:${body.fingerprint}` : body.failure.eventId;
+  try {
+    if (body.type === "flush") await handleFlush(body, ctx);
+    else {
+      const result = await handleFailure(body, ctx);
+      if (result !== "done") {
+        await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `permanent: ${result.deadLetter}`, attempts: message.attempts, body: message.body });
+      }
+    }
+    message.ack();
+  } catch (error) {
+    const classified = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
+    if (classified.kind === "permanent") {
+      if (body.type === "failure") await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `permanent: ${classified.reason}`, attempts: message.attempts, body: message.body });
+      message.ack();
+      return;
+    }
+    if (message.attempts >= MAX_ATTEMPTS) {
+      if (body.type === "failure") await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `retries exhausted after ${message.attempts} attempts: ${classified.reason}`, attempts: message.attempts, body: message.body });
+      message.ack();
+      return;
+    }
+    const advised = classified.delayMs !== undefined ? Math.ceil(classified.delayMs / 1000) : 0;
+    const delaySeconds = Math.min(43_200, Math.max(advised, backoffSeconds(message.attempts, number(ctx.env.RETRY_BASE_SECONDS, 2))));
+    ctx.pending.push(incrementCounter(ctx.env.DB, "retries", { reason: classified.reason.includes("budget") ? "budget" : "github" }));
+    if (body.type === "failure") ctx.pending.push(recordEventError(ctx.env.DB, eventId, classified.reason, message.attempts));
+    console.warn(JSON.stringify({ msg: "retrying event", eventId, attempts: message.attempts, delaySeconds, reason: classified.reason }));
+    message.retry({ delaySeconds });
+  }
 }
 
 /**
- * The events queue's consumer. Each message is validated at this trust boundary; an unreadable one is stored as
- * a dead letter at once (retrying cannot fix it). One message never fails the batch.
- * The GitHub writer (clusters, issues) plugs in here: see issue "Exactly one issue per failure".
+ * The events queue's consumer. Each message is validated at this trust boundary; failures are counted into their
+ * cluster and the cluster's due GitHub steps performed; flushes perform a cluster's due steps. One message never
+ * fails the batch: transient trouble retries that message with back-off (GitHub's own delay when it gives one),
+ * permanent trouble dead-letters it with the reason.
  */
 export async function consumeFailures(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
-    try {
-      const parsed = v.safeParse(FailureMessage, message.body);
-      if (!parsed.success) {
-        const issues = toFieldIssues(parsed.issues).map((i) => `${i.path}: ${i.message}`).join("; ");
-        await storeDeadLetter(env.DB, { id: message.id, queue: batch.queue, reason: `unreadable message: ${issues}`, attempts: message.attempts, body: message.body });
-        message.ack();
-        continue;
-      }
-      const { failure } = parsed.output;
-      await incrementCounter(env.DB, "events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category });
-      message.ack();
-    } catch (error) {
-      console.error(JSON.stringify({ msg: "event processing failed", id: message.id, attempts: message.attempts, error: error instanceof Error ? error.message : String(error) }));
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
-    }
-  }
+  let writer: Promise<GitHubWriter> | undefined;
+  const ctx: Context = {
+    env,
+    queue: batch.queue,
+    pending: [],
+    writer: () =>
+      (writer ??= (async () => {
+        const token = githubToken(env);
+        const budget = env.WRITE_BUDGET.getByName(await budgetKey(token));
+        return new GitHubWriter(createOctokit(env, token, (work) => ctx.pending.push(work)), budget, budgetLimits(env));
+      })()),
+  };
+  await Promise.all(batch.messages.map((message) => handleMessage(message, ctx)));
+  await Promise.allSettled(ctx.pending);
 }

@@ -84,9 +84,9 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
     };
   }
 
-  let message: FailureMessage = { version: 1, failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) };
+  let message: FailureMessage = { version: 1, type: "failure", failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) };
   if (message.raw !== undefined && new TextEncoder().encode(JSON.stringify(message)).byteLength > MAX_MESSAGE_BYTES) {
-    message = { version: 1, failure, settings };
+    message = { version: 1, type: "failure", failure, settings };
   }
   try {
     await env.EVENTS.send(message, { contentType: "json" });

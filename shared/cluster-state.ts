@@ -1,0 +1,192 @@
+import * as v from "valibot";
+import type { ClusterView, Occurrence } from "./cluster-view";
+import { MAX_RECENT, occurrenceOf } from "./cluster-view";
+import { FailureEvent } from "./failure-event";
+
+/** The part of the settings a cluster needs (from the newest event). */
+export const ClusterSettings = v.object({
+  windowMinutes: v.number(),
+  updateIntervalSeconds: v.number(),
+  issueLabels: v.array(v.string()),
+  notify: v.array(v.string()),
+});
+export type ClusterSettings = v.InferOutput<typeof ClusterSettings>;
+
+const OccurrenceSchema = v.object({
+  at: v.string(),
+  eventId: v.string(),
+  stateId: v.optional(v.string()),
+  deliveryId: v.optional(v.string()),
+  requestId: v.optional(v.string()),
+  runId: v.optional(v.number()),
+  url: v.optional(v.string()),
+});
+
+export const IssueState = v.object({
+  number: v.number(),
+  state: v.picklist(["open", "closed"]),
+  stateReason: v.nullable(v.string()),
+  closedAt: v.nullable(v.string()),
+});
+export type IssueState = v.InferOutput<typeof IssueState>;
+
+export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh"]);
+export type PlanKind = v.InferOutput<typeof PlanKind>;
+
+/** One failure's cluster: all a cluster Durable Object stores besides the ids of events it has counted. */
+export const ClusterState = v.object({
+  fingerprint: v.string(),
+  repo: v.string(),
+  sample: FailureEvent,
+  settings: ClusterSettings,
+  latest: v.object({ occurredAt: v.string(), message: v.string(), status: v.nullable(v.number()) }),
+  recent: v.array(OccurrenceSchema),
+  refs: v.array(v.string()),
+  total: v.number(),
+  /** The total the issue body shows. */
+  reflected: v.number(),
+  /** The total when the last comment was posted (or the issue created). */
+  commentedTotal: v.number(),
+  commentedAt: v.string(),
+  windowStartMs: v.number(),
+  firstSeen: v.string(),
+  lastSeen: v.string(),
+  issue: v.nullable(IssueState),
+  lastWriteMs: v.number(),
+  lastRefreshMs: v.number(),
+  /** A reopen's comment still to post. */
+  pendingReopenComment: v.boolean(),
+  lease: v.nullable(v.object({ id: v.string(), kind: PlanKind, untilMs: v.number(), eventId: v.string(), reflects: v.number() })),
+  createAttempts: v.number(),
+  createStartedMs: v.nullable(v.number()),
+  blocked: v.nullable(v.object({ reason: v.string(), untilMs: v.number() })),
+  flushRequestedMs: v.number(),
+});
+export type ClusterState = v.InferOutput<typeof ClusterState>;
+
+export function clusterView(state: ClusterState): ClusterView {
+  return {
+    fingerprint: state.fingerprint,
+    repo: state.repo,
+    sample: state.sample,
+    latest: state.latest,
+    total: state.total,
+    firstSeen: state.firstSeen,
+    lastSeen: state.lastSeen,
+    sinceComment: state.total - state.commentedTotal,
+    sinceCommentFrom: state.commentedAt,
+    recent: state.recent as Occurrence[],
+    refs: state.refs,
+  };
+}
+
+const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
+const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
+
+/** Counts one occurrence into a cluster (a new one when `state` is null). Pure. */
+export function addOccurrence(state: ClusterState | null, input: { fingerprint: string; failure: FailureEvent; settings: ClusterSettings; nowMs: number }): ClusterState {
+  const { failure } = input;
+  const occurrence = occurrenceOf(failure);
+  const ref = failure.plugin.ref;
+  if (!state) {
+    const now = new Date(input.nowMs).toISOString();
+    return {
+      fingerprint: input.fingerprint,
+      repo: failure.target.repo,
+      sample: failure,
+      settings: input.settings,
+      latest: { occurredAt: failure.occurredAt, message: failure.message, status: failure.status },
+      recent: [occurrence],
+      refs: ref ? [ref] : [],
+      total: 1,
+      reflected: 0,
+      commentedTotal: 0,
+      commentedAt: now,
+      windowStartMs: input.nowMs,
+      firstSeen: failure.occurredAt,
+      lastSeen: failure.occurredAt,
+      issue: null,
+      lastWriteMs: 0,
+      lastRefreshMs: 0,
+      pendingReopenComment: false,
+      lease: null,
+      createAttempts: 0,
+      createStartedMs: null,
+      blocked: null,
+      flushRequestedMs: 0,
+    };
+  }
+  const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
+  return {
+    ...state,
+    settings: input.settings,
+    latest: newest ? { occurredAt: failure.occurredAt, message: failure.message, status: failure.status } : state.latest,
+    recent: [...state.recent, occurrence].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-MAX_RECENT),
+    refs: ref && !state.refs.includes(ref) ? [...state.refs, ref].slice(-10) : state.refs,
+    total: state.total + 1,
+    firstSeen: earlier(state.firstSeen, failure.occurredAt),
+    lastSeen: later(state.lastSeen, failure.occurredAt),
+  };
+}
+
+export type Decision = { kind: PlanKind } | { wakeAtMs: number } | null;
+
+/** Closed as not planned or as a duplicate: stays closed, only counted. */
+export function isSilenced(issue: IssueState): boolean {
+  return issue.state === "closed" && (issue.stateReason === "not_planned" || issue.stateReason === "duplicate");
+}
+
+/**
+ * What the cluster needs written next, if anything (pure). Create when there is no issue; reopen an issue
+ * closed as completed when the failure recurred after it was closed; keep one closed as not planned closed
+ * (re-reading it once per window while it recurs, in case a maintainer reopened it); otherwise one comment
+ * per window and body edits at most every `updateIntervalSeconds`.
+ */
+export function decide(state: ClusterState, nowMs: number): Decision {
+  if (state.blocked && state.blocked.untilMs > nowMs) return null;
+  if (state.lease && state.lease.untilMs > nowMs) return { wakeAtMs: state.lease.untilMs };
+  if (!state.issue) return { kind: "create" };
+  const windowMs = state.settings.windowMinutes * 60_000;
+  const stale = state.total > state.reflected;
+  if (state.issue.state === "closed") {
+    if (isSilenced(state.issue)) {
+      if (!stale) return null;
+      const due = state.lastRefreshMs + windowMs;
+      return nowMs >= due ? { kind: "refresh" } : { wakeAtMs: due };
+    }
+    const closedAt = state.issue.closedAt ? Date.parse(state.issue.closedAt) : 0;
+    return stale && Date.parse(state.lastSeen) > closedAt ? { kind: "reopen" } : null;
+  }
+  if (state.pendingReopenComment) return { kind: "comment" };
+  if (!stale) return null;
+  if (nowMs >= state.windowStartMs + windowMs && state.total > state.commentedTotal) return { kind: "comment" };
+  const due = state.lastWriteMs + state.settings.updateIntervalSeconds * 1000;
+  return nowMs >= due ? { kind: "update" } : { wakeAtMs: due };
+}
+
+/** What a GitHub step did, reported back by the consumer. */
+export interface StepResult {
+  wrote: "created" | "found" | "updated" | "commented" | "reopened" | "refreshed";
+  issue: IssueState;
+}
+
+/** Applies a finished step to the cluster (pure). `reflects` is the total the step wrote. */
+export function applyStep(state: ClusterState, result: StepResult, reflects: number, nowMs: number): ClusterState {
+  const now = new Date(nowMs).toISOString();
+  const next: ClusterState = { ...state, issue: result.issue };
+  switch (result.wrote) {
+    case "created":
+      return { ...next, reflected: reflects, lastWriteMs: nowMs, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null };
+    case "found":
+      // The issue a crashed attempt created: its body's counts are unknown, so it is brought up to date next.
+      return { ...next, reflected: 0, lastWriteMs: 0, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null };
+    case "updated":
+      return { ...next, reflected: reflects, lastWriteMs: nowMs };
+    case "reopened":
+      return { ...next, reflected: reflects, lastWriteMs: nowMs, pendingReopenComment: true };
+    case "commented":
+      return { ...next, issue: state.issue ?? result.issue, pendingReopenComment: false, windowStartMs: nowMs, commentedTotal: state.total, commentedAt: now };
+    case "refreshed":
+      return { ...next, lastRefreshMs: nowMs };
+  }
+}

@@ -1,0 +1,72 @@
+import type { StepResult } from "../../shared/cluster-state";
+import { marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
+import type { ClusterObject, ClusterSnapshot, Plan } from "../durable/cluster";
+import { GitHubFailure, type GitHubWriter } from "../github/writer";
+
+/** Most steps one message performs (create → update → comment …); the rest waits for the next event or alarm. */
+const MAX_STEPS = 4;
+
+export interface PlanOutcome {
+  steps: StepResult["wrote"][];
+  snapshot: ClusterSnapshot | null;
+}
+
+async function perform(plan: Plan, github: GitHubWriter): Promise<StepResult> {
+  const options = { windowMinutes: plan.settings.windowMinutes, updateIntervalSeconds: plan.settings.updateIntervalSeconds, notify: plan.settings.notify };
+  const issueNumber = plan.issueNumber;
+  switch (plan.kind) {
+    case "create": {
+      if (plan.recoverSinceMs !== null) {
+        const found = await github.findByMarker(plan.repo, marker(plan.fingerprint), plan.recoverSinceMs);
+        if (found) return { wrote: "found", issue: found };
+      }
+      const issue = await github.createIssue(plan.repo, { title: renderTitle(plan.view), body: renderBody(plan.view, { ...options, isNew: true }), labels: plan.settings.issueLabels });
+      return { wrote: "created", issue };
+    }
+    case "update":
+      return { wrote: "updated", issue: await github.updateIssue(plan.repo, need(issueNumber), { body: renderBody(plan.view, { ...options, isNew: false }) }) };
+    case "reopen":
+      return { wrote: "reopened", issue: await github.updateIssue(plan.repo, need(issueNumber), { state: "open", body: renderBody(plan.view, { ...options, isNew: false }) }) };
+    case "comment": {
+      await github.comment(plan.repo, need(issueNumber), plan.comment === "reopen" ? renderReopenComment(plan.view) : renderRecurrenceComment(plan.view));
+      return { wrote: "commented", issue: { number: need(issueNumber), state: "open", stateReason: plan.comment === "reopen" ? "reopened" : null, closedAt: null } };
+    }
+    case "refresh":
+      return { wrote: "refreshed", issue: await github.getIssue(plan.repo, need(issueNumber)) };
+  }
+}
+
+function need(issueNumber: number | null): number {
+  if (issueNumber === null) throw new Error("plan needs an issue number");
+  return issueNumber;
+}
+
+/**
+ * Performs a cluster's leased steps one after another, confirming each to the cluster (which hands out the next).
+ * A GitHub failure frees the lease (blocking the cluster for a window when permanent) and is rethrown.
+ */
+export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObject>, github: GitHubWriter): Promise<PlanOutcome> {
+  const steps: StepResult["wrote"][] = [];
+  let snapshot: ClusterSnapshot | null = null;
+  let plan: Plan | null = first;
+  while (plan && steps.length < MAX_STEPS) {
+    let result: StepResult;
+    try {
+      result = await perform(plan, github);
+    } catch (error) {
+      const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
+      const retryAtMs = failure.kind === "transient" && failure.delayMs !== undefined ? Date.now() + failure.delayMs : undefined;
+      await cluster.abandon(plan.leaseId, { permanent: failure.kind === "permanent", reason: failure.reason, ...(retryAtMs ? { retryAtMs } : {}) }, Date.now());
+      throw error;
+    }
+    steps.push(result.wrote);
+    const confirmed = await cluster.confirm(plan.leaseId, result, Date.now());
+    snapshot = confirmed.state;
+    if (confirmed.duplicateOf !== undefined) {
+      await github.comment(plan.repo, result.issue.number, `Duplicate of #${confirmed.duplicateOf}: daemon-hotfix tracks this failure there.`);
+      await github.updateIssue(plan.repo, result.issue.number, { state: "closed", state_reason: "duplicate" });
+    }
+    plan = confirmed.next;
+  }
+  return { steps, snapshot };
+}

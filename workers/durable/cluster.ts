@@ -1,0 +1,233 @@
+import { DurableObject } from "cloudflare:workers";
+import * as v from "valibot";
+import type { ClusterView } from "../../shared/cluster-view";
+import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, type PlanKind, type StepResult } from "../../shared/cluster-state";
+import type { FailureEvent } from "../../shared/failure-event";
+import type { FlushMessage } from "../../shared/queue-message";
+
+/** How long event ids are remembered, so a redelivered or replayed event is counted once. */
+export const EVENT_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
+/** A lease not confirmed in time is taken to have crashed (alarm backstop; a redelivery takes over sooner). */
+export const DEFAULT_LEASE_MS = 60_000;
+
+/** One GitHub step the consumer is to perform for a cluster, under a lease. */
+export interface Plan {
+  leaseId: string;
+  kind: PlanKind;
+  fingerprint: string;
+  repo: string;
+  issueNumber: number | null;
+  /** For a create after an unconfirmed attempt: look for an issue with the marker updated since then first. */
+  recoverSinceMs: number | null;
+  view: ClusterView;
+  settings: ClusterSettings;
+  /** The total this step writes. */
+  reflects: number;
+  /** For a comment: which one. */
+  comment?: "recurrence" | "reopen";
+}
+
+export interface RecordInput {
+  fingerprint: string;
+  failure: FailureEvent;
+  settings: ClusterSettings;
+  nowMs: number;
+  leaseMs?: number;
+}
+
+export interface RecordResult {
+  duplicate: boolean;
+  total: number;
+  /** Set while GitHub refused this cluster for good (e.g. the repo is gone): the event is dead-lettered. */
+  blocked?: string;
+  plan: Plan | null;
+}
+
+export interface ConfirmResult {
+  next: Plan | null;
+  /** An issue the step created although the cluster already had one (a lease outlived): close it as a duplicate. */
+  duplicateOf?: number;
+  state: ClusterSnapshot;
+}
+
+export interface ClusterSnapshot {
+  fingerprint: string;
+  repo: string;
+  plugin: string;
+  category: string;
+  issueNumber: number | null;
+  state: string;
+  stateReason: string | null;
+  total: number;
+  reflected: number;
+  firstSeen: string;
+  lastSeen: string;
+  blocked: string | null;
+}
+
+/**
+ * One per fingerprint: serialises everything about one failure. It counts occurrences exactly once, decides
+ * what GitHub should see next and hands that out as a leased plan; the consumer performs it and confirms. A
+ * create whose confirmation never came is retried only after looking for the issue it may have made.
+ */
+export class ClusterObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private state: ClusterState | null = null;
+  private alarmAtMs: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS cluster (id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL, state TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
+      const row = this.sql.exec<{ state: string }>(`SELECT state FROM cluster WHERE id = 1`).toArray()[0];
+      if (row) {
+        const parsed = v.safeParse(ClusterState, JSON.parse(row.state));
+        if (!parsed.success) throw new Error(`cluster state unreadable: ${v.summarize(parsed.issues)}`);
+        this.state = parsed.output;
+      }
+      this.alarmAtMs = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Counts an occurrence once (by event id) and returns the step due now, if any. */
+  record(input: RecordInput): RecordResult {
+    const seen = this.sql.exec(`SELECT 1 FROM events WHERE event_id = ?`, input.failure.eventId).toArray().length > 0;
+    let state = this.state;
+    if (!seen) {
+      state = addOccurrence(state, input);
+      this.sql.exec(`INSERT INTO events (event_id, seen_ms) VALUES (?, ?)`, input.failure.eventId, input.nowMs);
+    } else if (state) {
+      // The same event again: a redelivery. If it held the lease, its consumer died mid-step: take over now.
+      if (state.lease?.eventId === input.failure.eventId) state = { ...state, lease: null };
+    }
+    if (!state) throw new Error("cluster has no state after recording");
+    if (state.blocked && state.blocked.untilMs > input.nowMs) {
+      this.save(state);
+      return { duplicate: seen, total: state.total, blocked: state.blocked.reason, plan: null };
+    }
+    const plan = this.lease(state, input.nowMs, input.failure.eventId, input.leaseMs);
+    return { duplicate: seen, total: (this.state ?? state).total, plan };
+  }
+
+  /** The step due now, for a flush (alarm-initiated) message. */
+  plan(nowMs: number, leaseMs?: number): Plan | null {
+    if (!this.state) return null;
+    return this.lease({ ...this.state, flushRequestedMs: 0 }, nowMs, `flush:${crypto.randomUUID()}`, leaseMs);
+  }
+
+  /** The consumer finished a step: apply what GitHub answered, and hand out the next step if one is due. */
+  confirm(leaseId: string, result: StepResult, nowMs: number, leaseMs?: number): ConfirmResult {
+    const state = this.requireState();
+    const reflects = state.lease?.id === leaseId ? state.lease.reflects : state.total;
+    let duplicateOf: number | undefined;
+    if ((result.wrote === "created" || result.wrote === "found") && state.issue && state.issue.number !== result.issue.number) {
+      // A lease outlived its holder and both created an issue: keep the first, close the other.
+      duplicateOf = state.issue.number;
+      const kept = { ...state, lease: state.lease?.id === leaseId ? null : state.lease };
+      this.save(kept);
+      return { next: null, duplicateOf, state: this.snapshot() };
+    }
+    const applied = applyStep({ ...state, lease: state.lease?.id === leaseId ? null : state.lease }, result, reflects, nowMs);
+    const next = this.lease(applied, nowMs, state.lease?.eventId ?? `confirm:${leaseId}`, leaseMs);
+    return { next, state: this.snapshot() };
+  }
+
+  /** The consumer could not finish a step: free the lease; a permanent refusal blocks the cluster for a window. */
+  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number }, nowMs: number): ClusterSnapshot {
+    const state = this.requireState();
+    if (state.lease?.id !== leaseId) return this.snapshot();
+    const blocked = failure.permanent ? { reason: failure.reason, untilMs: nowMs + state.settings.windowMinutes * 60_000 } : state.blocked;
+    this.save({ ...state, lease: null, blocked });
+    if (!failure.permanent) this.wakeAt(failure.retryAtMs ?? nowMs + 30_000);
+    return this.snapshot();
+  }
+
+  snapshot(): ClusterSnapshot {
+    const s = this.requireState();
+    return {
+      fingerprint: s.fingerprint,
+      repo: s.repo,
+      plugin: s.sample.plugin.id,
+      category: s.sample.category,
+      issueNumber: s.issue?.number ?? null,
+      state: s.blocked && s.blocked.untilMs > Date.now() ? "blocked" : s.issue ? s.issue.state : s.lease?.kind === "create" ? "creating" : "pending",
+      stateReason: s.issue?.stateReason ?? null,
+      total: s.total,
+      reflected: s.reflected,
+      firstSeen: s.firstSeen,
+      lastSeen: s.lastSeen,
+      blocked: s.blocked && s.blocked.untilMs > Date.now() ? s.blocked.reason : null,
+    };
+  }
+
+  /** Lease expiry, due updates and forgetting old event ids: asks the consumer (via the queue) to act. */
+  override async alarm(): Promise<void> {
+    this.alarmAtMs = null;
+    const now = Date.now();
+    this.sql.exec(`DELETE FROM events WHERE seen_ms < ?`, now - EVENT_MEMORY_MS);
+    const state = this.state;
+    if (!state) return;
+    const decision = decide(state.lease && state.lease.untilMs <= now ? { ...state, lease: null } : state, now);
+    if (decision && "kind" in decision) {
+      if (now - state.flushRequestedMs > 60_000) {
+        const message: FlushMessage = { version: 1, type: "flush", fingerprint: state.fingerprint, repo: state.repo };
+        await this.env.EVENTS.send(message, { contentType: "json" });
+        this.save({ ...state, flushRequestedMs: now });
+      }
+      this.wakeAt(now + 60_000);
+    } else if (decision) {
+      this.wakeAt(decision.wakeAtMs);
+    } else {
+      const oldest = this.sql.exec<{ seen_ms: number | null }>(`SELECT MIN(seen_ms) AS seen_ms FROM events`).one().seen_ms;
+      if (oldest !== null) this.wakeAt(oldest + EVENT_MEMORY_MS);
+    }
+  }
+
+  /** Decides, and when a step is due, stores a lease for it and returns it as a plan. Always saves `state`. */
+  private lease(state: ClusterState, nowMs: number, eventId: string, leaseMs = DEFAULT_LEASE_MS): Plan | null {
+    const decision = decide(state, nowMs);
+    if (!decision || "wakeAtMs" in decision) {
+      this.save(state);
+      if (decision) this.wakeAt(decision.wakeAtMs);
+      return null;
+    }
+    const { kind } = decision;
+    const leaseId = crypto.randomUUID();
+    const createAttempts = kind === "create" ? state.createAttempts + 1 : state.createAttempts;
+    const createStartedMs = kind === "create" ? (state.createStartedMs ?? nowMs) : state.createStartedMs;
+    const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total }, createAttempts, createStartedMs };
+    this.save(leased);
+    this.wakeAt(nowMs + leaseMs);
+    return {
+      leaseId,
+      kind,
+      fingerprint: leased.fingerprint,
+      repo: leased.repo,
+      issueNumber: leased.issue?.number ?? null,
+      recoverSinceMs: kind === "create" && createAttempts > 1 ? createStartedMs : null,
+      view: clusterView(leased),
+      settings: leased.settings,
+      reflects: leased.total,
+      ...(kind === "comment" ? { comment: leased.pendingReopenComment ? ("reopen" as const) : ("recurrence" as const) } : {}),
+    };
+  }
+
+  private save(state: ClusterState): void {
+    this.state = state;
+    this.sql.exec(`INSERT INTO cluster (id, schema_version, state) VALUES (1, 1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state`, JSON.stringify(state));
+  }
+
+  private requireState(): ClusterState {
+    if (!this.state) throw new Error("cluster has no state");
+    return this.state;
+  }
+
+  /** Keeps one alarm at the earliest time anything is due. */
+  private wakeAt(ms: number): void {
+    if (this.alarmAtMs !== null && this.alarmAtMs <= ms && this.alarmAtMs > Date.now()) return;
+    this.alarmAtMs = ms;
+    void this.ctx.storage.setAlarm(ms);
+  }
+}

@@ -1,0 +1,107 @@
+import { DurableObject } from "cloudflare:workers";
+
+export interface BudgetLimits {
+  perMinute: number;
+  perHour: number;
+  /** Least time between two writes (GitHub advises ≥ 1 s). */
+  spacingMs: number;
+}
+
+export type Reservation = { granted: true; atMs: number } | { granted: false; retryAtMs: number };
+
+export interface BudgetStats {
+  usedLastMinute: number;
+  usedLastHour: number;
+  remainingMinute: number;
+  remainingHour: number;
+  blockedUntilMs: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+/**
+ * The write budget of one GitHub token (later: one installation). Every write asks for a slot first, so all
+ * consumers together stay under GitHub's secondary limits, spaced as GitHub advises; an answer from GitHub that
+ * says "wait" (retry-after, x-ratelimit-reset) closes the budget until then.
+ */
+export class WriteBudget extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  /** Granted slot times of the last hour, ascending. */
+  private slots: number[] = [];
+  private blockedUntilMs = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS slots (at_ms INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS blocked (id INTEGER PRIMARY KEY CHECK (id = 1), until_ms INTEGER NOT NULL)`);
+      const horizon = Date.now() - HOUR;
+      this.sql.exec(`DELETE FROM slots WHERE at_ms < ?`, horizon);
+      this.slots = this.sql.exec<{ at_ms: number }>(`SELECT at_ms FROM slots ORDER BY at_ms`).toArray().map((r) => r.at_ms);
+      this.blockedUntilMs = this.sql.exec<{ until_ms: number }>(`SELECT until_ms FROM blocked WHERE id = 1`).toArray()[0]?.until_ms ?? 0;
+    });
+  }
+
+  /**
+   * The earliest slot at or after now that keeps within the limits. Granted (and taken) when it is at most
+   * `maxWaitMs` away; otherwise nothing is taken and the caller is told when to come back.
+   */
+  reserve(nowMs: number, limits: BudgetLimits, maxWaitMs: number): Reservation {
+    this.prune(nowMs);
+    const at = this.earliest(nowMs, limits);
+    if (at - nowMs > maxWaitMs) return { granted: false, retryAtMs: at };
+    this.slots.push(at);
+    this.slots.sort((a, b) => a - b);
+    this.sql.exec(`INSERT INTO slots (at_ms) VALUES (?)`, at);
+    return { granted: true, atMs: at };
+  }
+
+  /** GitHub said to wait until `untilMs`: no writes before then. */
+  penalize(untilMs: number): void {
+    if (untilMs <= this.blockedUntilMs) return;
+    this.blockedUntilMs = untilMs;
+    this.sql.exec(`INSERT INTO blocked (id, until_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET until_ms = excluded.until_ms`, untilMs);
+  }
+
+  stats(nowMs: number, limits: BudgetLimits): BudgetStats {
+    this.prune(nowMs);
+    const usedLastMinute = this.slots.filter((t) => t > nowMs - MINUTE && t <= nowMs).length;
+    const usedLastHour = this.slots.filter((t) => t <= nowMs).length;
+    return {
+      usedLastMinute,
+      usedLastHour,
+      remainingMinute: Math.max(0, limits.perMinute - usedLastMinute),
+      remainingHour: Math.max(0, limits.perHour - usedLastHour),
+      blockedUntilMs: this.blockedUntilMs,
+    };
+  }
+
+  private earliest(nowMs: number, limits: BudgetLimits): number {
+    const last = this.slots.at(-1);
+    let at = Math.max(nowMs, this.blockedUntilMs, last !== undefined ? last + limits.spacingMs : nowMs);
+    for (let guard = 0; guard < 1000; guard++) {
+      const moved = this.fitWindow(at, MINUTE, limits.perMinute) ?? this.fitWindow(at, HOUR, limits.perHour);
+      if (moved === undefined) return at;
+      at = moved;
+    }
+    return at;
+  }
+
+  /** When the window ending at `at` already holds `limit` slots: the time the oldest of them leaves it. */
+  private fitWindow(at: number, windowMs: number, limit: number): number | undefined {
+    const inWindow = this.slots.filter((t) => t > at - windowMs && t <= at);
+    if (inWindow.length < limit) return undefined;
+    const leaving = inWindow[inWindow.length - limit];
+    return leaving === undefined ? undefined : leaving + windowMs + 1;
+  }
+
+  private prune(nowMs: number): void {
+    const horizon = nowMs - HOUR;
+    if (this.slots.length && (this.slots[0] ?? horizon) < horizon) {
+      this.slots = this.slots.filter((t) => t >= horizon);
+      this.sql.exec(`DELETE FROM slots WHERE at_ms < ?`, horizon);
+    }
+  }
+}
