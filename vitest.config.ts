@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { GitHubDouble } from "./tests/github-double/index.ts";
 
 /** A kernel key pair made for this run: tests sign like the kernel with the private half. */
 function kernelKeyPair(): { publicKey: string; privateKey: string } {
@@ -14,7 +15,7 @@ function kernelKeyPair(): { publicKey: string; privateKey: string } {
 const queue = (deadLetterQueue?: string) => ({
   maxBatchSize: 10,
   maxBatchTimeout: 0,
-  maxRetries: 3,
+  maxRetries: 10,
   retryDelay: 0,
   ...(deadLetterQueue ? { deadLetterQueue } : {}),
 });
@@ -22,6 +23,10 @@ const queue = (deadLetterQueue?: string) => ({
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const keys = kernelKeyPair();
+  // One GitHub double for the run, in Node: every outbound fetch of the Worker (and of the tests) reaches it.
+  // Tests keep to their own repos, so files running side by side do not see each other's issues.
+  const github = new GitHubDouble();
+  github.warmUp();
   return {
     plugins: [
       cloudflareTest({
@@ -33,7 +38,7 @@ export default defineConfig(async () => {
             TEST_KERNEL_PRIVATE_KEY: keys.privateKey,
             KERNEL_PUBLIC_KEY: keys.publicKey,
             GITHUB_API_URL: "https://api.github.test",
-            GITHUB_TOKEN: "",
+            GITHUB_TOKEN: "ghp_testTokenForTheGitHubDouble000000000",
             APP_ID: "",
             APP_PRIVATE_KEY: "",
             ADMIN_TOKEN: "test-admin-token",
@@ -42,14 +47,19 @@ export default defineConfig(async () => {
             PUBLIC_URL: "https://daemon-hotfix.example.test",
             RATE_LIMIT_PER_MINUTE: "600",
             RATE_LIMIT_BURST: "120",
+            GITHUB_WRITES_PER_MINUTE: "80",
+            GITHUB_WRITES_PER_HOUR: "500",
+            // Test speed: writes 50 ms apart, 1 s timeouts, retries after 1 s. Budget tests set their own.
+            GITHUB_WRITE_SPACING_MS: "50",
+            GITHUB_TIMEOUT_MS: "1000",
+            RETRY_BASE_SECONDS: "1",
           },
           queueConsumers: {
             "daemon-hotfix-events": queue("daemon-hotfix-dlq"),
             "daemon-hotfix-dlq": queue(),
           },
-          // Tests run offline: any outbound fetch the code makes is answered here, never by the network.
-          outboundService: (request: Request) =>
-            new Response(JSON.stringify({ message: `offline test: no route for ${request.method} ${request.url}` }), { status: 599 }),
+          // Tests run offline: any outbound fetch is answered by the double, never by the network.
+          outboundService: (request: Request) => github.handle(request),
         },
       }),
     ],

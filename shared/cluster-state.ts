@@ -154,8 +154,10 @@ export function decide(state: ClusterState, nowMs: number): Decision {
       const due = state.lastRefreshMs + windowMs;
       return nowMs >= due ? { kind: "refresh" } : { wakeAtMs: due };
     }
+    // Closed as completed: reopen when the failure was seen after the close (an occurrence from before the
+    // close that arrives late does not reopen it).
     const closedAt = state.issue.closedAt ? Date.parse(state.issue.closedAt) : 0;
-    return stale && Date.parse(state.lastSeen) > closedAt ? { kind: "reopen" } : null;
+    return Date.parse(state.lastSeen) > closedAt ? { kind: "reopen" } : null;
   }
   if (state.pendingReopenComment) return { kind: "comment" };
   if (!stale) return null;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { FailureMessage } from "../../shared/queue-message";
 import { draftPluginError, kernelPluginError } from "../helpers/events";
+import { eventually, github } from "../helpers/github";
 import { AUTH_TOKEN_CANARY, KERNEL_JWT_CANARY, jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 
 /** Secrets of every kind the redactor knows, planted where a real failure could carry them. */
@@ -19,7 +20,7 @@ const CANARIES = {
   kernelJwt: KERNEL_JWT_CANARY,
 };
 
-function plantedEvent(): Record<string, unknown> {
+function plantedEvent(owner = "o"): Record<string, unknown> {
   const event = draftPluginError({
     plugin: { type: "http", id: `https://canary-plugin.deno.dev/?token=${CANARIES.password}`, owner: undefined, repo: undefined, workflowId: undefined },
     error: {
@@ -31,7 +32,7 @@ function plantedEvent(): Record<string, unknown> {
   });
   return {
     ...event,
-    trigger: { githubEvent: "issue_comment.created", deliveryId: "canary-delivery", repo: "o/r", issueOrPr: 1, actor: "octocat" },
+    trigger: { githubEvent: "issue_comment.created", deliveryId: "canary-delivery", repo: `${owner}/r`, issueOrPr: 1, actor: "octocat" },
     context: { requestId: `canary-${crypto.randomUUID()}`, responseSnippet: `{"error":"bad creds ${CANARIES.fineGrained}"}`, pluginInputs: { authToken: CANARIES.authToken } },
     logTrail: {
       lines: [
@@ -73,8 +74,9 @@ describe("secret canaries", () => {
     expect(leaks(JSON.stringify(message))).toEqual([]);
   });
 
-  it("never reach storage when the event goes through the real queue and consumer", async () => {
-    const res = await postToWorker(jsonRequest(await signAsKernel(plantedEvent())));
+  it("never reach GitHub or storage when the event goes through the real queue and consumer", async () => {
+    const owner = `canary-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await postToWorker(jsonRequest(await signAsKernel(plantedEvent(owner))));
     expect(res.status).toBe(200);
     const plugin = "canary-plugin.deno.dev";
     let rows: unknown[] = [];
@@ -83,7 +85,15 @@ describe("secret canaries", () => {
       rows = (await env.DB.prepare(`SELECT * FROM counters WHERE name = 'events_processed' AND labels LIKE ?`).bind(`%${plugin}%`).all()).results;
     }
     expect(rows.length).toBeGreaterThan(0);
-    const everything = JSON.stringify([(await env.DB.prepare(`SELECT * FROM counters`).all()).results, (await env.DB.prepare(`SELECT * FROM dead_letters`).all()).results]);
+    // No manifest answers for the plugin's URL, so the issue goes to the trigger owner's config repo.
+    const repo = `${owner}/.ubiquity-os`;
+    const [issue] = await eventually(() => github.issues(repo), (issues) => issues.length === 1);
+    expect(issue?.body).toContain("[REDACTED]");
+    const sentToGitHub = JSON.stringify((await github.calls(repo)).map((c) => c.requestBody));
+    expect(sentToGitHub).toContain("daemon-hotfix:fingerprint=");
+    expect(leaks(sentToGitHub)).toEqual([]);
+    const tables = ["counters", "dead_letters", "clusters", "event_errors"];
+    const everything = JSON.stringify(await Promise.all(tables.map(async (t) => (await env.DB.prepare(`SELECT * FROM ${t}`).all()).results)));
     expect(leaks(everything)).toEqual([]);
   });
 });

@@ -41,8 +41,15 @@ describe("POST / with inputs signed by the kernel's own client (plugin-sdk)", ()
     const queue = new RecordingQueue();
     const inputs = await signAsKernel(payload(), { eventName, settings });
     const body = await answer(await postWith(jsonRequest(inputs), { EVENTS: queue }));
-    expect(body).toEqual({ stateId: inputs.stateId, output: { status: "queued", eventId: expect.stringMatching(/^[0-9a-f]{32}$/) } });
+    expect(body).toEqual({ stateId: inputs.stateId, output: { status: "queued", eventId: expect.stringMatching(/^[0-9a-f]{32}$/), ...(body.output.fingerprint ? { fingerprint: expect.stringMatching(/^[0-9a-f]{40}$/) } : {}) } });
     expect(queue.sent).toHaveLength(1);
+  });
+
+  it("answers with the fingerprint when the repo is known without asking the plugin's manifest", async () => {
+    const known = await signAsKernel(kernelPluginError({ requestId: unique(), plugin: { settings: { with: { sourceRepo: "o/known" } } } }));
+    expect((await answer(await postWith(jsonRequest(known), { EVENTS: new RecordingQueue() }))).output.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    const unknown = await signAsKernel(kernelPluginError({ requestId: unique() }));
+    expect((await answer(await postWith(jsonRequest(unknown), { EVENTS: new RecordingQueue() }))).output).not.toHaveProperty("fingerprint");
   });
 
   it("decodes the brotli+base64 eventPayload inside workerd into the enqueued failure", async () => {

@@ -63,14 +63,14 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
     ctx.pending.push(incrementCounter(ctx.env.DB, "events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category }));
   }
   if (recorded.blocked) return { deadLetter: recorded.blocked };
-  if (recorded.plan) countOutcome(ctx, await runPlan(recorded.plan, cluster, await ctx.writer()));
+  if (recorded.plan) countOutcome(ctx, await runPlan(recorded.plan, cluster, ctx.writer));
   return "done";
 }
 
 async function handleFlush(message: FlushMessage, ctx: Context): Promise<void> {
   const cluster = ctx.env.CLUSTER.getByName(message.fingerprint);
   const plan = await cluster.plan(Date.now());
-  if (plan) countOutcome(ctx, await runPlan(plan, cluster, await ctx.writer()));
+  if (plan) countOutcome(ctx, await runPlan(plan, cluster, ctx.writer));
 }
 
 async function handleMessage(message: Message<unknown>, ctx: Context): Promise<void> {

@@ -45,13 +45,15 @@ function need(issueNumber: number | null): number {
  * Performs a cluster's leased steps one after another, confirming each to the cluster (which hands out the next).
  * A GitHub failure frees the lease (blocking the cluster for a window when permanent) and is rethrown.
  */
-export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObject>, github: GitHubWriter): Promise<PlanOutcome> {
+export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObject>, writer: () => Promise<GitHubWriter>): Promise<PlanOutcome> {
   const steps: StepResult["wrote"][] = [];
   let snapshot: ClusterSnapshot | null = null;
   let plan: Plan | null = first;
   while (plan && steps.length < MAX_STEPS) {
     let result: StepResult;
+    let github: GitHubWriter;
     try {
+      github = await writer();
       result = await perform(plan, github);
     } catch (error) {
       const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };

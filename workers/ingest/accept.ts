@@ -1,6 +1,7 @@
 import { toFailure } from "../../shared/convert";
 import { hashKey } from "../../shared/delivery-key";
 import type { FailureEvent } from "../../shared/failure-event";
+import { fingerprint } from "../../shared/fingerprint";
 import type { IngestOutput } from "../../shared/ingest-output";
 import type { PluginInputs } from "../../shared/plugin-input";
 import { loopReason } from "../../shared/policy";
@@ -94,5 +95,7 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
     await gate.release(eventId, limit.burst);
     throw new AppError(503, "unavailable", "the event queue is unavailable; retry later", [], error instanceof Error ? error.message : String(error));
   }
-  return { output: { status: "queued", eventId }, ...labels };
+  // Known now unless the repo still has to come from the plugin's manifest (the consumer asks it).
+  const fp = failure.target.manifestUrl ? undefined : await fingerprint(failure, settings.fingerprintRules);
+  return { output: { status: "queued", eventId, ...(fp ? { fingerprint: fp } : {}) }, ...labels };
 }

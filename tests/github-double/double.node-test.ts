@@ -1,0 +1,608 @@
+/**
+ * Tests of the GitHub double itself, in plain Node (ajv cannot run inside workerd):
+ *   node --test tests/github-double/double.node-test.ts
+ */
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { GitHubDouble, startServer } from "./index.ts";
+import { HANDLERS } from "./operations.ts";
+import { json } from "./http.ts";
+import { schemaValidator } from "./validate.ts";
+
+const START = Date.parse("2025-06-01T12:00:00Z");
+let clock = START;
+let double: GitHubDouble;
+
+const API = "https://api.github.com";
+const REPO = "acme/widgets";
+
+function headers(token: string | null = "ghp_devtoken"): Record<string, string> {
+  const h: Record<string, string> = { "user-agent": "github-double-test", accept: "application/vnd.github+json" };
+  if (token !== null) h.authorization = `token ${token}`;
+  return h;
+}
+
+async function call(method: string, path: string, body?: unknown, token: string | null = "ghp_devtoken"): Promise<{ status: number; json: unknown; headers: Headers }> {
+  const init: RequestInit = { method, headers: headers(token) };
+  if (body !== undefined) {
+    init.body = typeof body === "string" ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)["content-type"] = "application/json";
+  }
+  const response = await double.handle(new Request(`${API}${path}`, init));
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, json: parsed, headers: response.headers };
+}
+
+function obj(value: unknown): Record<string, unknown> {
+  assert.ok(typeof value === "object" && value !== null && !Array.isArray(value), `expected an object, got ${JSON.stringify(value)}`);
+  return value as Record<string, unknown>;
+}
+
+function arr(value: unknown): unknown[] {
+  assert.ok(Array.isArray(value), `expected an array, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const createIssue = (title: string, extra: Record<string, unknown> = {}, token?: string) => call("POST", `/repos/${REPO}/issues`, { title, ...extra }, token);
+
+beforeEach(() => {
+  clock = START;
+  double = new GitHubDouble({ now: () => clock });
+});
+
+afterEach(() => {
+  assert.deepEqual(double.violations, [], "every answer the double produced must validate against the spec");
+});
+
+describe("issues", () => {
+  test("create → get → list → close → reopen", async () => {
+    const created = await createIssue("Plugin crashed", { body: "stack trace" });
+    assert.equal(created.status, 201);
+    const issue = obj(created.json);
+    assert.equal(issue.number, 1);
+    assert.equal(issue.state, "open");
+    assert.equal(issue.html_url, "https://github.com/acme/widgets/issues/1");
+    assert.equal(obj(issue.user).login, "daemon-hotfix-dev");
+    assert.equal(created.headers.get("location"), `${API}/repos/${REPO}/issues/1`);
+
+    assert.equal(obj((await createIssue("Second")).json).number, 2);
+    assert.equal(obj((await call("POST", "/repos/other/repo/issues", { title: "x" })).json).number, 1, "numbers are per repo");
+
+    const got = await call("GET", `/repos/${REPO}/issues/1`);
+    assert.equal(got.status, 200);
+    assert.equal(obj(got.json).title, "Plugin crashed");
+    assert.equal((await call("GET", `/repos/${REPO}/issues/99`)).status, 404);
+
+    const listed = await call("GET", `/repos/${REPO}/issues`);
+    assert.deepEqual(
+      arr(listed.json).map((i) => obj(i).number),
+      [2, 1],
+    );
+
+    clock += 5_000;
+    const closed = await call("PATCH", `/repos/${REPO}/issues/1`, { state: "closed", state_reason: "not_planned" });
+    assert.equal(closed.status, 200);
+    assert.equal(obj(closed.json).state, "closed");
+    assert.equal(obj(closed.json).state_reason, "not_planned");
+    assert.equal(obj(closed.json).closed_at, "2025-06-01T12:00:05Z");
+
+    const defaultReason = await call("PATCH", `/repos/${REPO}/issues/2`, { state: "closed" });
+    assert.equal(obj(defaultReason.json).state_reason, "completed");
+
+    assert.deepEqual(arr((await call("GET", `/repos/${REPO}/issues`)).json), []);
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues?state=closed`)).json).length, 2);
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues?state=all`)).json).length, 2);
+
+    const reopened = await call("PATCH", `/repos/${REPO}/issues/1`, { state: "open" });
+    assert.equal(obj(reopened.json).state, "open");
+    assert.equal(obj(reopened.json).state_reason, "reopened");
+    assert.equal(obj(reopened.json).closed_at, null);
+
+    const edited = await call("PATCH", `/repos/${REPO}/issues/1`, { title: "Renamed", body: "new body", labels: ["triaged"] });
+    assert.equal(obj(edited.json).title, "Renamed");
+    assert.deepEqual(
+      arr(obj(edited.json).labels).map((l) => obj(l).name),
+      ["triaged"],
+    );
+  });
+
+  test("labels that do not exist yet are created, strings or objects", async () => {
+    const first = obj((await createIssue("a", { labels: ["bug", { name: "hotfix" }] })).json);
+    const labels = arr(first.labels).map(obj);
+    assert.deepEqual(
+      labels.map((l) => l.name),
+      ["bug", "hotfix"],
+    );
+    for (const label of labels) for (const key of ["id", "node_id", "url", "name", "description", "color", "default"]) assert.ok(key in label, key);
+    const second = obj((await createIssue("b", { labels: ["BUG"] })).json);
+    assert.equal(obj(arr(second.labels)[0]).id, labels[0]?.id, "label names are case-insensitive and reused");
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues?labels=bug,hotfix`)).json).length, 1);
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues?labels=bug`)).json).length, 2);
+  });
+
+  test("list filters, sort and pagination with a link header", async () => {
+    for (let i = 1; i <= 5; i++) {
+      await createIssue(`issue ${i}`);
+      clock += 1000;
+    }
+    const page1 = await call("GET", `/repos/${REPO}/issues?per_page=2&direction=asc`);
+    assert.deepEqual(
+      arr(page1.json).map((i) => obj(i).number),
+      [1, 2],
+    );
+    const link = page1.headers.get("link") ?? "";
+    assert.match(link, /[?&]page=2[^>]*>; rel="next"/);
+    assert.match(link, /[?&]page=3[^>]*>; rel="last"/);
+    const page3 = await call("GET", `/repos/${REPO}/issues?per_page=2&direction=asc&page=3`);
+    assert.deepEqual(
+      arr(page3.json).map((i) => obj(i).number),
+      [5],
+    );
+    assert.doesNotMatch(page3.headers.get("link") ?? "", /rel="next"/);
+    const since = await call("GET", `/repos/${REPO}/issues?since=${new Date(START + 3000).toISOString()}`);
+    assert.deepEqual(
+      arr(since.json).map((i) => obj(i).number),
+      [5, 4],
+    );
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues?creator=someone-else`)).json).length, 0);
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues?creator=daemon-hotfix-dev`)).json).length, 5);
+    assert.equal((await call("GET", `/repos/${REPO}/issues?milestone=1`)).status, 501);
+  });
+
+  test("comments", async () => {
+    await createIssue("with comments");
+    clock += 1000;
+    const comment = await call("POST", `/repos/${REPO}/issues/1/comments`, { body: "seen again" });
+    assert.equal(comment.status, 201);
+    assert.equal(obj(comment.json).body, "seen again");
+    assert.match(String(obj(comment.json).html_url), /^https:\/\/github\.com\/acme\/widgets\/issues\/1#issuecomment-\d+$/);
+    const listed = await call("GET", `/repos/${REPO}/issues/1/comments`);
+    assert.equal(arr(listed.json).length, 1);
+    const issue = obj((await call("GET", `/repos/${REPO}/issues/1`)).json);
+    assert.equal(issue.comments, 1);
+    assert.equal(issue.updated_at, "2025-06-01T12:00:01Z");
+    assert.equal(double.issues(REPO)[0]?.comments_list.length, 1);
+    assert.equal((await call("POST", `/repos/${REPO}/issues/7/comments`, { body: "x" })).status, 404);
+    assert.equal((await call("POST", `/repos/${REPO}/issues/1/comments`, { body: "" })).status, 422);
+  });
+
+  test("GitHub's business limits: body and title length, label name length", async () => {
+    assert.equal((await createIssue("t", { body: "x".repeat(65_537) })).status, 422);
+    assert.equal((await createIssue("t".repeat(257))).status, 422);
+    assert.equal((await createIssue("t", { labels: ["l".repeat(51)] })).status, 422);
+    assert.equal((await call("POST", `/repos/${REPO}/issues`, { title: "   " })).status, 422);
+    assert.equal((await createIssue("t", { milestone: 3 })).status, 422, "the double has no milestones");
+    assert.equal(double.issues(REPO).length, 0);
+    assert.equal((await createIssue("t", { body: "x".repeat(65_536) })).status, 201);
+  });
+});
+
+describe("request validation against the spec", () => {
+  const validationError = schemaValidator("validation-error");
+
+  test("a typo'd field (lables) is 422 in GitHub's validation-error shape", async () => {
+    const r = await call("POST", `/repos/${REPO}/issues`, { title: "x", lables: ["bug"] });
+    assert.equal(r.status, 422);
+    const body = obj(r.json);
+    assert.equal(body.message, "Validation Failed");
+    assert.ok(validationError(body), JSON.stringify(validationError.errors));
+    assert.ok(arr(body.errors).some((e) => obj(e).field === "lables"));
+    assert.equal(double.issues(REPO).length, 0);
+  });
+
+  test("a missing title is 422 missing_field", async () => {
+    const r = await call("POST", `/repos/${REPO}/issues`, { body: "no title" });
+    assert.equal(r.status, 422);
+    assert.ok(validationError(r.json));
+    assert.deepEqual(
+      arr(obj(r.json).errors).map((e) => [obj(e).field, obj(e).code]),
+      [["title", "missing_field"]],
+    );
+  });
+
+  test("wrong types, bad enum values and broken JSON", async () => {
+    assert.equal((await call("PATCH", `/repos/${REPO}/issues/1`, { state: "shut" })).status, 422);
+    assert.equal((await call("POST", `/repos/${REPO}/issues`, { title: "x", labels: "bug" })).status, 422);
+    assert.equal((await call("POST", `/repos/${REPO}/issues`, "{not json")).status, 400);
+  });
+});
+
+describe("routing and auth", () => {
+  test("an unknown operation is 404 Not Found", async () => {
+    const r = await call("GET", `/repos/${REPO}/no-such-thing`);
+    assert.equal(r.status, 404);
+    assert.deepEqual(obj(r.json).message, "Not Found");
+    assert.equal(obj(r.json).documentation_url, "https://docs.github.com/rest");
+    assert.equal((await call("DELETE", `/repos/${REPO}/issues/1`)).status, 404, "method not in the spec for that path");
+  });
+
+  test("a spec operation the double does not implement is 501 naming it", async () => {
+    const r = await call("GET", `/repos/${REPO}/labels`);
+    assert.equal(r.status, 501);
+    assert.match(String(obj(r.json).message), /issues\/list-labels-for-repo/);
+    assert.equal(double.calls.at(-1)?.operationId, "issues/list-labels-for-repo");
+    assert.deepEqual(double.stats.notImplemented, ["issues/list-labels-for-repo"]);
+  });
+
+  test("no authorization header is 401; token and Bearer both work; no user-agent is 403", async () => {
+    const r = await call("POST", `/repos/${REPO}/issues`, { title: "x" }, null);
+    assert.equal(r.status, 401);
+    assert.equal(obj(r.json).message, "Requires authentication");
+    const bearer = await double.handle(
+      new Request(`${API}/repos/${REPO}/issues`, { headers: { authorization: "Bearer ghs_abc", "user-agent": "t" } }),
+    );
+    assert.equal(bearer.status, 200);
+    const noAgent = await double.handle(new Request(`${API}/repos/${REPO}/issues`, { headers: { authorization: "token x" } }));
+    assert.equal(noAgent.status, 403);
+    assert.equal(double.issues(REPO).length, 0);
+  });
+
+  test("a GHES-style /api/v3 prefix is accepted", async () => {
+    const r = await double.handle(new Request(`https://ghe.example.com/api/v3/repos/${REPO}/issues`, { method: "POST", headers: headers(), body: JSON.stringify({ title: "ghes" }) }));
+    assert.equal(r.status, 201);
+    assert.equal(double.calls.at(-1)?.path, `/repos/${REPO}/issues`);
+  });
+
+  test("GET /user: 403 for an installation token, the dev user otherwise; bots author with ghs_ tokens", async () => {
+    const app = await call("GET", "/user", undefined, "ghs_installation");
+    assert.equal(app.status, 403);
+    assert.equal(obj(app.json).message, "Resource not accessible by integration");
+    const dev = await call("GET", "/user");
+    assert.equal(dev.status, 200);
+    assert.equal(obj(dev.json).login, "daemon-hotfix-dev");
+    assert.equal(obj(dev.json).type, "User");
+    const byBot = obj((await createIssue("from the app", {}, "ghs_installation")).json);
+    assert.equal(obj(byBot.user).login, "daemon-hotfix[bot]");
+    assert.equal(obj(byBot.user).type, "Bot");
+  });
+
+  test("GET /repos/{owner}/{repo}, and a repo marked missing answers 404 to everything", async () => {
+    const repo = await call("GET", `/repos/${REPO}`);
+    assert.equal(repo.status, 200);
+    assert.equal(obj(repo.json).full_name, REPO);
+    double.markMissing(REPO);
+    assert.equal((await call("GET", `/repos/${REPO}`)).status, 404);
+    assert.equal((await createIssue("x")).status, 404);
+    assert.equal(double.issues(REPO).length, 0);
+  });
+});
+
+describe("rate limits", () => {
+  test("x-ratelimit-* headers on every answer, remaining decrements per token", async () => {
+    const a = await call("GET", `/repos/${REPO}/issues`);
+    const b = await call("GET", `/repos/${REPO}/nope`);
+    for (const r of [a, b]) {
+      assert.equal(r.headers.get("x-ratelimit-limit"), "5000");
+      assert.equal(r.headers.get("x-ratelimit-resource"), "core");
+      assert.equal(r.headers.get("x-ratelimit-reset"), String(Math.floor((START + 3_600_000) / 1000)));
+    }
+    assert.equal(a.headers.get("x-ratelimit-remaining"), "4999");
+    assert.equal(b.headers.get("x-ratelimit-remaining"), "4998");
+    assert.equal(b.headers.get("x-ratelimit-used"), "2");
+    const other = await call("GET", `/repos/${REPO}/issues`, undefined, "ghp_other");
+    assert.equal(other.headers.get("x-ratelimit-remaining"), "4999");
+  });
+
+  test("secondary limit: the 4th create in a minute is 403 with retry-after and creates nothing", async () => {
+    double = new GitHubDouble({ now: () => clock, secondaryLimitPerMinute: 3 });
+    for (let i = 0; i < 3; i++) assert.equal((await createIssue(`n${i}`)).status, 201);
+    const fourth = await createIssue("n3");
+    assert.equal(fourth.status, 403);
+    assert.equal(fourth.headers.get("retry-after"), "60");
+    assert.match(String(obj(fourth.json).message), /secondary rate limit/);
+    assert.equal(obj(fourth.json).documentation_url, "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits");
+    assert.equal((await call("POST", `/repos/${REPO}/issues/1/comments`, { body: "c" })).status, 403, "comments count too");
+    assert.equal(double.issues(REPO).length, 3);
+    assert.equal(double.stats.secondaryLimitHits, 2);
+    clock += 60_000;
+    assert.equal((await createIssue("after a minute")).status, 201);
+  });
+
+  test("secondary hourly limit", async () => {
+    double = new GitHubDouble({ now: () => clock, secondaryLimitPerHour: 2 });
+    await createIssue("a");
+    clock += 61_000;
+    await createIssue("b");
+    clock += 61_000;
+    assert.equal((await createIssue("c")).status, 403);
+    clock += 3_600_000;
+    assert.equal((await createIssue("d")).status, 201);
+  });
+
+  test("search: 30 requests a minute per token, then 403 with x-ratelimit-resource: search", async () => {
+    for (let i = 0; i < 30; i++) assert.equal((await call("GET", "/search/issues?q=is:issue")).status, 200);
+    const over = await call("GET", "/search/issues?q=is:issue");
+    assert.equal(over.status, 403);
+    assert.match(String(obj(over.json).message), /API rate limit exceeded/);
+    assert.equal(over.headers.get("x-ratelimit-resource"), "search");
+    assert.equal(over.headers.get("x-ratelimit-remaining"), "0");
+    assert.equal(double.stats.searchLimitHits, 1);
+    clock += 60_000;
+    assert.equal((await call("GET", "/search/issues?q=is:issue")).status, 200);
+  });
+});
+
+describe("search", () => {
+  const search = async (q: string) => {
+    const r = await call("GET", `/search/issues?q=${encodeURIComponent(q)}`);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return obj(r.json);
+  };
+  const numbers = (result: Record<string, unknown>) => arr(result.items).map((i) => obj(i).number);
+
+  test("the index lags: a new issue is invisible until the lag passes, edits likewise", async () => {
+    double = new GitHubDouble({ now: () => clock, searchLagMs: 10_000 });
+    await createIssue("Fingerprint abc123", { body: "details" });
+    assert.equal((await search(`repo:${REPO} is:issue abc123`)).total_count, 0);
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues`)).json).length, 1, "list is immediately consistent");
+    clock += 10_000;
+    const found = await search(`repo:${REPO} is:issue abc123`);
+    assert.equal(found.total_count, 1);
+    assert.equal(obj(arr(found.items)[0]).score, 1);
+    assert.equal(found.incomplete_results, false);
+
+    await call("PATCH", `/repos/${REPO}/issues/1`, { state: "closed" });
+    assert.deepEqual(numbers(await search(`repo:${REPO} is:issue is:open abc123`)), [1], "search still sees it open");
+    clock += 10_001;
+    assert.deepEqual(numbers(await search(`repo:${REPO} is:issue is:open abc123`)), []);
+    assert.deepEqual(numbers(await search(`repo:${REPO} is:issue is:closed abc123`)), [1]);
+  });
+
+  test("infinite lag: search never sees anything; incomplete_results switch", async () => {
+    double = new GitHubDouble({ now: () => clock, searchLagMs: Number.POSITIVE_INFINITY, incompleteResults: true });
+    await createIssue("x");
+    clock += 86_400_000;
+    const result = await search("is:issue x");
+    assert.equal(result.total_count, 0);
+    assert.equal(result.incomplete_results, true);
+  });
+
+  test("qualifiers", async () => {
+    double = new GitHubDouble({ now: () => clock, searchLagMs: 0 });
+    await createIssue("Crash in parser", { body: "TypeError: undefined is not a function", labels: ["bug", "needs triage"] });
+    await createIssue("Slow startup", { body: "takes 10s", labels: ["perf"] });
+    await call("POST", "/repos/acme/other/issues", { title: "Crash elsewhere" });
+    await call("POST", `/repos/${REPO}/issues/2/comments`, { body: "parser involved" });
+    assert.deepEqual(numbers(await search(`repo:${REPO} crash`)), [1]);
+    assert.equal((await search("crash")).total_count, 2);
+    assert.deepEqual(numbers(await search(`repo:${REPO} "not a function"`)), [1]);
+    assert.deepEqual(numbers(await search(`repo:${REPO} label:"needs triage" label:bug`)), [1]);
+    assert.deepEqual(numbers(await search(`repo:${REPO} parser in:title`)), [1]);
+    assert.deepEqual((numbers(await search(`repo:${REPO} parser`)) as number[]).sort(), [1, 2], "comments are searched by default");
+    assert.deepEqual(numbers(await search(`repo:${REPO} author:daemon-hotfix-dev state:open is:issue`)).length, 2);
+    assert.deepEqual(numbers(await search(`repo:${REPO} author:someone`)), []);
+    assert.deepEqual(numbers(await search(`repo:${REPO} is:pr`)), []);
+  });
+
+  test("unsupported qualifiers and negation are 422", async () => {
+    for (const q of ["repo:acme/widgets sort:created", "language:python crash", "-label:bug", "is:locked"]) {
+      const r = await call("GET", `/search/issues?q=${encodeURIComponent(q)}`);
+      assert.equal(r.status, 422, q);
+      assert.equal(obj(r.json).message, "Validation Failed");
+    }
+    assert.equal((await call("GET", "/search/issues")).status, 422, "q is required");
+  });
+
+  test("a user-to-server token must say is:issue or is:pull-request", async () => {
+    assert.equal((await call("GET", "/search/issues?q=crash", undefined, "ghu_user")).status, 422);
+    assert.equal((await call("GET", "/search/issues?q=crash+is:issue", undefined, "ghu_user")).status, 200);
+  });
+});
+
+describe("faults", () => {
+  test("status: 503 once, then normal; matched by method, path substring and repo", async () => {
+    double.addFault({ kind: "status", status: 503, match: { method: "post", path: "/issues", repo: REPO } });
+    assert.equal((await call("GET", `/repos/${REPO}/issues`)).status, 200, "method does not match");
+    assert.equal((await call("POST", "/repos/acme/other/issues", { title: "x" })).status, 201, "repo does not match");
+    const failed = await createIssue("x");
+    assert.equal(failed.status, 503);
+    assert.ok(failed.headers.get("x-ratelimit-remaining"));
+    assert.equal(double.issues(REPO).length, 0);
+    assert.equal((await createIssue("x")).status, 201);
+    assert.equal(double.stats.faultsTriggered, 1);
+  });
+
+  test("status with times: Infinity until cleared; RegExp paths", async () => {
+    double.addFault({ kind: "status", status: 500, times: Number.POSITIVE_INFINITY, match: { path: /\/issues$/ } });
+    for (let i = 0; i < 3; i++) assert.equal((await createIssue("x")).status, 500);
+    double.clearFaults();
+    assert.equal((await createIssue("x")).status, 201);
+  });
+
+  test("secondary_limit: 403 with retry-after and the secondary message", async () => {
+    double.addFault({ kind: "secondary_limit", retryAfterSeconds: 7 });
+    const r = await createIssue("x");
+    assert.equal(r.status, 403);
+    assert.equal(r.headers.get("retry-after"), "7");
+    assert.match(String(obj(r.json).message), /secondary rate limit/);
+    assert.equal(double.stats.secondaryLimitHits, 1);
+    assert.equal(double.issues(REPO).length, 0);
+  });
+
+  test("primary_limit: 403 or 429 with remaining 0 and a reset", async () => {
+    double.addFault({ kind: "primary_limit", resetInSeconds: 120 });
+    double.addFault({ kind: "primary_limit", status: 429 });
+    const a = await createIssue("x");
+    assert.equal(a.status, 403);
+    assert.equal(a.headers.get("x-ratelimit-remaining"), "0");
+    assert.equal(a.headers.get("x-ratelimit-reset"), String(Math.floor(START / 1000) + 120));
+    const b = await createIssue("x");
+    assert.equal(b.status, 429);
+    assert.equal(b.headers.get("x-ratelimit-remaining"), "0");
+    assert.equal(double.issues(REPO).length, 0);
+  });
+
+  test("hang: waits, then answers normally; an aborted request rejects", async () => {
+    double.addFault({ kind: "hang", hangMs: 150 });
+    const started = performance.now();
+    assert.equal((await createIssue("slow")).status, 201);
+    assert.ok(performance.now() - started >= 140);
+    double.addFault({ kind: "hang", hangMs: 10_000 });
+    const aborted = double.handle(new Request(`${API}/repos/${REPO}/issues`, { headers: headers(), signal: AbortSignal.timeout(50) }));
+    await assert.rejects(aborted);
+  });
+
+  test("drop: handle() throws TypeError and nothing is created", async () => {
+    double.addFault({ kind: "drop" });
+    await assert.rejects(createIssue("x"), (e: unknown) => e instanceof TypeError && e.message === "connection dropped");
+    assert.equal(double.issues(REPO).length, 0);
+    assert.equal(double.calls.at(-1)?.status, 0);
+  });
+
+  test("commit_then_status: GitHub created the issue but answered 502", async () => {
+    double.addFault({ kind: "commit_then_status", match: { method: "POST" } });
+    const r = await createIssue("lost answer");
+    assert.equal(r.status, 502);
+    assert.equal(double.issues(REPO).length, 1);
+    assert.equal(double.writes(REPO).length, 1);
+    assert.equal(double.calls.at(-1)?.committed, true);
+  });
+
+  test("commit_then_drop: GitHub created the issue and the connection dropped", async () => {
+    double.addFault({ kind: "commit_then_drop" });
+    await assert.rejects(createIssue("lost connection"), TypeError);
+    assert.equal(double.issues(REPO).length, 1);
+  });
+
+  test("probability uses a seeded PRNG (deterministic per seed)", async () => {
+    const outcomes = async (seed: number) => {
+      double = new GitHubDouble({ now: () => clock, seed });
+      double.addFault({ kind: "status", status: 500, probability: 0.5, times: Number.POSITIVE_INFINITY });
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await call("GET", `/repos/${REPO}/issues`)).status);
+      return statuses;
+    };
+    const a = await outcomes(42);
+    assert.deepEqual(await outcomes(42), a);
+    assert.ok(a.includes(500) && a.includes(200));
+  });
+});
+
+describe("test hooks and control API", () => {
+  const control = async (method: string, path: string, body?: unknown) => {
+    const init: RequestInit = { method };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const r = await double.handle(new Request(`http://127.0.0.1:8789${path}`, init));
+    const text = await r.text();
+    return { status: r.status, text, json: r.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : null };
+  };
+
+  test("calls, writes, closeIssue, reset", async () => {
+    await createIssue("one");
+    await call("GET", `/repos/${REPO}/issues`);
+    const entry = double.calls[0];
+    assert.equal(entry?.operationId, "issues/create");
+    assert.equal(entry?.status, 201);
+    assert.deepEqual(entry?.requestBody, { title: "one" });
+    assert.equal(entry?.token, "ghp_devtoken");
+    assert.equal(entry?.repo, REPO);
+    assert.equal(double.writes().length, 1);
+    clock += 1000;
+    const closed = double.closeIssue(REPO, 1, "not_planned");
+    assert.equal(closed.state_reason, "not_planned");
+    assert.equal(obj(closed.closed_by).login, "repo-maintainer");
+    assert.equal(obj((await call("GET", `/repos/${REPO}/issues/1`)).json).state, "closed");
+    double.reset();
+    assert.equal(double.calls.length, 0);
+    assert.deepEqual(double.issues(REPO), []);
+  });
+
+  test("the same over HTTP under /_double/", async () => {
+    assert.equal((await control("POST", "/_double/faults", { kind: "status", status: 502, match: { path: "/issues" } })).status, 201);
+    assert.equal((await createIssue("x")).status, 502);
+    assert.equal((await createIssue("x")).status, 201);
+    await control("POST", "/_double/faults", { kind: "status", times: "Infinity" });
+    assert.equal((await call("GET", "/user")).status, 500);
+    await control("DELETE", "/_double/faults");
+    assert.equal((await call("GET", "/user")).status, 200);
+
+    const issues = arr((await control("GET", `/_double/issues?repo=${REPO}`)).json);
+    assert.equal(issues.length, 1);
+    const closed = await control("POST", `/_double/issues/acme/widgets/1/close`, { reason: "not_planned" });
+    assert.equal(obj(closed.json).state_reason, "not_planned");
+    assert.equal(arr((await control("GET", `/_double/calls?repo=${REPO}`)).json).length, 2);
+    await control("POST", "/_double/config", { searchLagMs: 0, incompleteResults: true });
+    assert.equal(obj((await call("GET", "/search/issues?q=is:issue")).json).total_count, 1);
+    await control("POST", "/_double/missing", { repo: REPO });
+    assert.equal((await call("GET", `/repos/${REPO}`)).status, 404);
+    assert.equal(obj((await control("GET", "/_double/stats")).json).faultsTriggered, 2);
+    assert.deepEqual((await control("GET", "/_double/violations")).json, []);
+    const html = await control("GET", "/");
+    assert.match(html.text, /x<\/td>/);
+    assert.match(html.text, /not_planned/);
+    await control("POST", "/_double/reset");
+    assert.equal(double.calls.length, 0);
+  });
+
+  test("manifests: only on hosts with a registered manifest", async () => {
+    double.setManifest("https://plugin.example.workers.dev/manifest.json", { name: "plugin", commands: {} });
+    const ok = await double.handle(new Request("https://plugin.example.workers.dev/manifest.json"));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { name: "plugin", commands: {} });
+    assert.equal((await double.handle(new Request("https://plugin.example.workers.dev/sub/manifest.json"))).status, 404);
+    assert.equal(double.calls.at(-1)?.operationId, "manifest");
+    await control("POST", "/_double/manifests", { url: "https://other.example/manifest.json", manifest: { name: "other" } });
+    assert.deepEqual(await (await double.handle(new Request("https://other.example/manifest.json"))).json(), { name: "other" });
+  });
+
+  test("a response that violates the spec is recorded and answered 500", async () => {
+    const original = HANDLERS["issues/get"];
+    assert.ok(original);
+    HANDLERS["issues/get"] = () => json(200, { number: "not a number" });
+    try {
+      const r = await call("GET", `/repos/${REPO}/issues/1`);
+      assert.equal(r.status, 500);
+      assert.equal(double.violations.length, 1);
+      assert.match(double.violations[0] ?? "", /issues\/get 200/);
+    } finally {
+      HANDLERS["issues/get"] = original;
+      double.violations.length = 0;
+    }
+  });
+});
+
+describe("server.ts", () => {
+  test("serves the double over HTTP; a drop destroys the socket", async () => {
+    const server = await startServer(double, 0);
+    try {
+      const created = await fetch(`${server.url}/repos/${REPO}/issues`, { method: "POST", headers: headers(), body: JSON.stringify({ title: "over http" }) });
+      assert.equal(created.status, 201);
+      assert.equal(created.headers.get("x-ratelimit-limit"), "5000");
+      assert.equal(((await created.json()) as { number: number }).number, 1);
+      double.addFault({ kind: "drop" });
+      await assert.rejects(fetch(`${server.url}/repos/${REPO}/issues`, { headers: headers() }));
+      const page = await fetch(`${server.url}/`);
+      assert.match(await page.text(), /over http/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("with the project's Octokit", () => {
+  test("@octokit/core talks to the double through a custom fetch", async () => {
+    const { Octokit } = await import("@octokit/core");
+    const octokit = new Octokit({
+      auth: "ghs_installation_token",
+      request: { fetch: (url: string | URL | Request, init?: RequestInit) => double.handle(new Request(url, init)) },
+    });
+    const created = await octokit.request("POST /repos/{owner}/{repo}/issues", { owner: "acme", repo: "widgets", title: "via octokit", labels: ["bug"] });
+    assert.equal(created.status, 201);
+    assert.equal(created.data.user?.login, "daemon-hotfix[bot]");
+    assert.equal(created.headers["x-ratelimit-limit"], "5000");
+    const listed = await octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "acme", repo: "widgets", labels: "bug", state: "all" });
+    assert.equal(listed.data.length, 1);
+    await assert.rejects(
+      octokit.request("POST /repos/{owner}/{repo}/issues", { owner: "acme", repo: "widgets", title: "typo", lables: ["bug"] } as never),
+      (e: unknown) => typeof e === "object" && e !== null && "status" in e && e.status === 422,
+    );
+    const call = double.calls[0];
+    assert.match(String(call?.token), /^ghs_/);
+  });
+});

@@ -1,0 +1,447 @@
+/**
+ * GitHubDouble: a stateful GitHub REST double behind one Fetch-API `handle(request)`.
+ *
+ * Routing of one request:
+ *  1. `/`, `/_double` and `/_double/...` → the control API and HTML overview (control.ts), on any host.
+ *  2. A path ending in `/manifest.json` on a host for which `setManifest()` registered a URL → that manifest
+ *     (or 404 if that exact URL was not registered). The double knows nothing else about hosts.
+ *  3. Everything else is GitHub (a leading `/api/v3` is stripped, GHES style): faults, then route match
+ *     against the spec (404), User-Agent (403), auth (401), primary rate limit (403), missing repo (404),
+ *     JSON parse (400), body validation against the spec (422), the operation (or 501), and finally the
+ *     response is validated against the spec; a violation is recorded and answered 500.
+ */
+import { handleControl } from "./control.ts";
+import { Faults } from "./faults.ts";
+import type { FaultKind, FaultRule } from "./faults.ts";
+import { DOCS, PRIMARY_DOCS, SECONDARY_MESSAGE, SECONDARY_DOCS, error, json, notFound, toResponse, validationFailed } from "./http.ts";
+import type { Result } from "./http.ts";
+import { HANDLERS, setState } from "./operations.ts";
+import type { Core, DoubleConfig, DoubleStats, TokenKind } from "./operations.ts";
+import { RateLimits } from "./ratelimit.ts";
+import type { RateLimitState } from "./ratelimit.ts";
+import { Router } from "./router.ts";
+import { loadSpec } from "./spec.ts";
+import type { Operation } from "./spec.ts";
+import { BOT_LOGIN, DEV_LOGIN, MAINTAINER_LOGIN, Store, commentJson, issueJson, repoKey, snapshot } from "./state.ts";
+import type { IssueRecord, RepoRecord, StateReason } from "./state.ts";
+import { describeErrors, requestValidator, responseValidator, schemaValidator, toGitHubErrors } from "./validate.ts";
+
+export interface GitHubDoubleOptions {
+  /** Content-creating requests (issues, comments) allowed per token in any 60 s window. Default 80. */
+  secondaryLimitPerMinute?: number;
+  /** ... and in any 3,600 s window. Default 500. */
+  secondaryLimitPerHour?: number;
+  /** How far the search index lags behind (ms). Default 10,000; Infinity = search never sees anything. */
+  searchLagMs?: number;
+  /** Value of `incomplete_results` in search answers. Default false. */
+  incompleteResults?: boolean;
+  /** Clock (epoch ms). Default Date.now. */
+  now?: () => number;
+  /** Seed of the PRNG used by faults with a `probability`. Default 1. */
+  seed?: number;
+}
+
+export interface CallEntry {
+  at: number;
+  method: string;
+  /** Path as GitHub sees it (any /api/v3 prefix stripped). */
+  path: string;
+  query: Record<string, string>;
+  /** The spec operation matched, "manifest" for manifest lookups, null when nothing matched. */
+  operationId: string | null;
+  /** Status answered; 0 when the connection was dropped or the request aborted. */
+  status: number;
+  /** Parsed JSON body, the raw text if it was not JSON, or null. */
+  requestBody: unknown;
+  token: string | null;
+  /** "owner/repo" for /repos/{owner}/{repo}/... paths. */
+  repo: string | null;
+  /** True when the request changed state (a write that succeeded, even if its answer was then lost to a fault). */
+  committed: boolean;
+  fault: FaultKind | null;
+}
+
+/** An issue as GitHub renders it, plus its comments (as GitHub renders them) for assertions. */
+export type DoubleIssue = Record<string, unknown> & { comments_list: Record<string, unknown>[] };
+
+export type ConfigUpdate = Partial<DoubleConfig>;
+
+const DEFAULTS: DoubleConfig = { secondaryLimitPerMinute: 80, secondaryLimitPerHour: 500, searchLagMs: 10_000, incompleteResults: false };
+
+let router: Router | null = null;
+
+function getRouter(): Router {
+  router ??= new Router(loadSpec().operations);
+  return router;
+}
+
+function tokenOf(header: string | null): string | null {
+  const m = /^\s*(?:token|bearer)\s+(\S+)\s*$/i.exec(header ?? "");
+  return m?.[1] ?? null;
+}
+
+function tokenKindOf(token: string): TokenKind {
+  if (token.startsWith("ghs_")) return "installation";
+  if (token.startsWith("ghu_")) return "user-to-server";
+  return "personal";
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason ?? new Error("aborted"));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error("aborted"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function rateLimitHeaders(state: RateLimitState): Record<string, string> {
+  return {
+    "x-ratelimit-limit": String(state.limit),
+    "x-ratelimit-remaining": String(state.remaining),
+    "x-ratelimit-reset": String(state.reset),
+    "x-ratelimit-used": String(state.used),
+    "x-ratelimit-resource": state.resource,
+  };
+}
+
+function withHeaders(result: Result, headers: Record<string, string>): Result {
+  return { ...result, headers: { ...headers, ...result.headers } };
+}
+
+export class GitHubDouble {
+  readonly calls: CallEntry[] = [];
+  readonly violations: string[] = [];
+  readonly stats: DoubleStats = { requests: 0, secondaryLimitHits: 0, primaryLimitHits: 0, searchLimitHits: 0, faultsTriggered: 0, validationFailures: 0, notImplemented: [] };
+  readonly config: DoubleConfig;
+  private readonly initialConfig: DoubleConfig;
+  private readonly now: () => number;
+  private readonly faults: Faults;
+  private readonly limits = new RateLimits();
+  private readonly missing = new Set<string>();
+  private readonly manifests = new Map<string, unknown>();
+  private store = new Store();
+  private requestSeq = 0;
+
+  constructor(options: GitHubDoubleOptions = {}) {
+    this.initialConfig = {
+      secondaryLimitPerMinute: options.secondaryLimitPerMinute ?? DEFAULTS.secondaryLimitPerMinute,
+      secondaryLimitPerHour: options.secondaryLimitPerHour ?? DEFAULTS.secondaryLimitPerHour,
+      searchLagMs: options.searchLagMs ?? DEFAULTS.searchLagMs,
+      incompleteResults: options.incompleteResults ?? DEFAULTS.incompleteResults,
+    };
+    this.config = { ...this.initialConfig };
+    this.now = options.now ?? Date.now;
+    this.faults = new Faults(options.seed ?? 1);
+  }
+
+  /** Loads the spec and builds the router now instead of on the first request (optional). */
+  warmUp(): void {
+    getRouter();
+  }
+
+  // ---------------------------------------------------------------- test hooks
+
+  /** Issues of "owner/repo" as GitHub renders them now, each with `comments_list`. */
+  issues(repo: string): DoubleIssue[] {
+    const record = this.store.findRepo(repo);
+    if (!record) return [];
+    return record.issues.map((issue) => ({ ...issueJson(record, issue), comments_list: issue.comments.map((c) => commentJson(record, issue, c)) }));
+  }
+
+  /** Every repo the double has seen, as "owner/repo". */
+  repos(): string[] {
+    return [...this.store.repos.values()].map((r) => `${r.owner}/${r.name}`);
+  }
+
+  /** Calls that changed state (method other than GET), optionally only those under /repos/owner/repo. */
+  writes(repo?: string): CallEntry[] {
+    return this.calls.filter((c) => c.method !== "GET" && c.committed && (repo === undefined || (c.repo !== null && repoKey(c.repo) === repoKey(repo))));
+  }
+
+  /** From now on "owner/repo" answers 404 to everything (like a repo that does not exist or lacks the App). */
+  markMissing(repo: string, missing = true): void {
+    if (missing) this.missing.add(repoKey(repo));
+    else this.missing.delete(repoKey(repo));
+  }
+
+  /** A maintainer closes the issue on GitHub (reason default "completed"). */
+  closeIssue(repo: string, number: number, reason: Exclude<StateReason, "reopened"> = "completed"): DoubleIssue {
+    return this.changeState(repo, number, "closed", reason);
+  }
+
+  /** A maintainer reopens the issue on GitHub. */
+  reopenIssue(repo: string, number: number): DoubleIssue {
+    return this.changeState(repo, number, "open", "reopened");
+  }
+
+  private changeState(repo: string, number: number, state: "open" | "closed", reason: StateReason): DoubleIssue {
+    const found = this.findIssue(repo, number);
+    if (!found) throw new Error(`github-double: no issue ${repo}#${number}`);
+    const now = this.now();
+    setState(found.issue, state, reason, this.store.user(MAINTAINER_LOGIN), now);
+    found.issue.updatedAt = now;
+    snapshot(found.repo, found.issue, now);
+    const issue = this.issues(repo).find((i) => i.number === number);
+    if (!issue) throw new Error("unreachable");
+    return issue;
+  }
+
+  private findIssue(repo: string, number: number): { repo: RepoRecord; issue: IssueRecord } | null {
+    const record = this.store.findRepo(repo);
+    const issue = record?.issues.find((i) => i.number === number);
+    return record && issue ? { repo: record, issue } : null;
+  }
+
+  addFault(rule: FaultRule): void {
+    this.faults.add(rule);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  listFaults(): FaultRule[] {
+    return this.faults.list();
+  }
+
+  configure(update: ConfigUpdate): DoubleConfig {
+    if (update.secondaryLimitPerMinute !== undefined) this.config.secondaryLimitPerMinute = update.secondaryLimitPerMinute;
+    if (update.secondaryLimitPerHour !== undefined) this.config.secondaryLimitPerHour = update.secondaryLimitPerHour;
+    if (update.searchLagMs !== undefined) this.config.searchLagMs = update.searchLagMs;
+    if (update.incompleteResults !== undefined) this.config.incompleteResults = update.incompleteResults;
+    return { ...this.config };
+  }
+
+  /** Registers (or, with `undefined`, removes) the JSON answered for GET `url` (a plugin manifest). */
+  setManifest(url: string, manifest: unknown): void {
+    const key = new URL(url);
+    const id = `${key.host}${key.pathname}`;
+    if (manifest === undefined) this.manifests.delete(id);
+    else this.manifests.set(id, manifest);
+  }
+
+  /** Forgets all GitHub state, calls, faults, violations, stats, missing repos and config changes. Manifests stay. */
+  reset(): void {
+    this.store = new Store();
+    this.calls.length = 0;
+    this.violations.length = 0;
+    this.faults.clear();
+    this.limits.reset();
+    this.missing.clear();
+    Object.assign(this.config, this.initialConfig);
+    Object.assign(this.stats, { requests: 0, secondaryLimitHits: 0, primaryLimitHits: 0, searchLimitHits: 0, faultsTriggered: 0, validationFailures: 0, notImplemented: [] });
+  }
+
+  // ---------------------------------------------------------------- the Fetch handler
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/" || url.pathname === "/_double" || url.pathname.startsWith("/_double/")) return handleControl(this, request, url);
+    if (this.isManifestRequest(url)) return this.manifest(request, url);
+
+    const method = request.method.toUpperCase();
+    let path = url.pathname;
+    if (path === "/api/v3" || path.startsWith("/api/v3/")) path = path.slice("/api/v3".length) || "/";
+    const rawBody = method === "GET" || method === "HEAD" ? "" : await request.text();
+    const token = tokenOf(request.headers.get("authorization"));
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)/.exec(path);
+    const repo = repoMatch ? `${decode(repoMatch[1] ?? "")}/${decode(repoMatch[2] ?? "")}` : null;
+    const now = this.now();
+    const entry: CallEntry = {
+      at: now,
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      operationId: null,
+      status: 0,
+      requestBody: parseLoose(rawBody),
+      token,
+      repo,
+      committed: false,
+      fault: null,
+    };
+    this.calls.push(entry);
+    this.stats.requests++;
+
+    const resource = path.startsWith("/search/") ? "search" : "core";
+    const rate = token ? this.limits.consume(token, resource, now) : this.limits.consume("(anonymous)", "core", now, 60);
+    const common = { ...rateLimitHeaders(rate), "x-github-request-id": `D0B1:${(++this.requestSeq).toString(16).toUpperCase()}`, "x-github-api-version-selected": "2022-11-28" };
+
+    const fault = this.faults.take(method, path, repo);
+    if (fault) {
+      this.stats.faultsTriggered++;
+      entry.fault = fault.kind;
+      if (fault.kind === "drop") throw new TypeError("connection dropped");
+      if (fault.kind === "hang") await sleep(fault.hangMs ?? 30_000, request.signal);
+      const immediate = this.faultAnswer(fault, rate);
+      if (immediate) {
+        entry.status = immediate.status;
+        return toResponse(withHeaders(immediate, common));
+      }
+    }
+
+    const result = withHeaders(this.process(request, url, method, path, rawBody, token, rate, entry), common);
+    entry.status = result.status;
+    entry.committed = method !== "GET" && method !== "HEAD" && result.status >= 200 && result.status < 300;
+    if (fault?.kind === "commit_then_drop") {
+      entry.status = 0;
+      throw new TypeError("connection dropped");
+    }
+    if (fault?.kind === "commit_then_status") {
+      const status = fault.status ?? 502;
+      entry.status = status;
+      return toResponse(withHeaders(error(status, status >= 500 ? "Server Error" : "Fault injected by github-double"), common));
+    }
+    return toResponse(result);
+  }
+
+  private faultAnswer(fault: FaultRule, rate: RateLimitState): Result | null {
+    switch (fault.kind) {
+      case "status": {
+        const status = fault.status ?? 500;
+        const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { "retry-after": String(fault.retryAfterSeconds) } : {};
+        return error(status, status >= 500 ? "Server Error" : "Fault injected by github-double", DOCS, headers);
+      }
+      case "secondary_limit":
+        this.stats.secondaryLimitHits++;
+        return error(403, SECONDARY_MESSAGE, SECONDARY_DOCS, { "retry-after": String(fault.retryAfterSeconds ?? 60) });
+      case "primary_limit": {
+        this.stats.primaryLimitHits++;
+        const reset = Math.floor(this.now() / 1000) + (fault.resetInSeconds ?? 60);
+        return error(fault.status ?? 403, "API rate limit exceeded for user ID 900001.", PRIMARY_DOCS, {
+          ...rateLimitHeaders({ ...rate, remaining: 0, used: rate.limit, reset }),
+        });
+      }
+      default:
+        return null;
+    }
+  }
+
+  private process(request: Request, url: URL, method: string, path: string, rawBody: string, token: string | null, rate: RateLimitState, entry: CallEntry): Result {
+    const match = getRouter().match(method, path);
+    if (!match) return notFound();
+    const operation = match.operation;
+    entry.operationId = operation.operationId;
+
+    if (!request.headers.get("user-agent")) {
+      return {
+        status: 403,
+        text: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.\n",
+      };
+    }
+    if (!token) return this.checked(operation, error(401, "Requires authentication", DOCS));
+    if (rate.exceeded) {
+      if (rate.resource === "search") this.stats.searchLimitHits++;
+      else this.stats.primaryLimitHits++;
+      return this.checked(operation, error(403, "API rate limit exceeded for user ID 900001. If you reach out to GitHub Support for help, please include the request ID.", PRIMARY_DOCS));
+    }
+    if (match.params.owner !== undefined && match.params.repo !== undefined && this.missing.has(repoKey(`${match.params.owner}/${match.params.repo}`))) {
+      return notFound();
+    }
+
+    let body: unknown;
+    if (rawBody.trim() !== "") {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        return error(400, "Problems parsing JSON", DOCS);
+      }
+    }
+    const validate = requestValidator(operation);
+    if (validate) {
+      if (body === undefined && operation.requestRequired) {
+        this.stats.validationFailures++;
+        return this.checked(operation, validationFailed([{ resource: resourceOf(operation.operationId), field: "body", code: "missing_field" }]));
+      }
+      if (body !== undefined && !validate(body)) {
+        this.stats.validationFailures++;
+        return this.checked(operation, validationFailed(toGitHubErrors(validate.errors, resourceOf(operation.operationId))));
+      }
+    }
+
+    const handler = HANDLERS[operation.operationId];
+    if (!handler) {
+      if (!this.stats.notImplemented.includes(operation.operationId)) this.stats.notImplemented.push(operation.operationId);
+      return error(501, `github-double: ${operation.operationId} (${operation.method} ${operation.template}) is not implemented`, DOCS);
+    }
+    const kind = tokenKindOf(token);
+    const user = this.store.user(kind === "installation" ? BOT_LOGIN : DEV_LOGIN);
+    const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats };
+    const result = handler(core, { url, params: match.params, body, token, tokenKind: kind, user, now: this.now() });
+    if (result.status === 422) this.stats.validationFailures++;
+    return this.checked(operation, result);
+  }
+
+  /** Validates an answer the double produced against the spec; a violation is recorded and answered 500. */
+  private checked(operation: Operation, result: Result): Result {
+    if (result.body === undefined) return result;
+    let validate = responseValidator(operation, result.status);
+    if (!validate && result.status === 422) validate = schemaValidator("validation-error");
+    if (!validate || validate(result.body)) return result;
+    const message = `${operation.operationId} ${result.status}: ${describeErrors(validate.errors)}`;
+    this.violations.push(message);
+    return error(500, `github-double: response violates the spec: ${message}`, DOCS);
+  }
+
+  // ---------------------------------------------------------------- manifests
+
+  private isManifestRequest(url: URL): boolean {
+    if (!url.pathname.endsWith("/manifest.json")) return false;
+    for (const id of this.manifests.keys()) if (id.startsWith(`${url.host}/`)) return true;
+    return false;
+  }
+
+  private manifest(request: Request, url: URL): Response {
+    const found = this.manifests.has(`${url.host}${url.pathname}`);
+    const status = request.method.toUpperCase() !== "GET" && request.method.toUpperCase() !== "HEAD" ? 405 : found ? 200 : 404;
+    this.calls.push({
+      at: this.now(),
+      method: request.method.toUpperCase(),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      operationId: "manifest",
+      status,
+      requestBody: null,
+      token: tokenOf(request.headers.get("authorization")),
+      repo: null,
+      committed: false,
+      fault: null,
+    });
+    if (status === 200) return toResponse(json(200, this.manifests.get(`${url.host}${url.pathname}`)));
+    return toResponse({ status, text: status === 404 ? "404: Not Found" : "Method Not Allowed" });
+  }
+}
+
+function parseLoose(raw: string): unknown {
+  if (raw.trim() === "") return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function resourceOf(operationId: string): string {
+  if (operationId.includes("comment")) return "IssueComment";
+  if (operationId.startsWith("issues/")) return "Issue";
+  if (operationId.startsWith("search/")) return "Search";
+  return operationId.split("/")[0] ?? "Resource";
+}
