@@ -27,7 +27,7 @@ export default defineConfig(async () => {
   // Tests keep to their own repos, so files running side by side do not see each other's issues.
   const github = new GitHubDouble();
   github.warmUp();
-  return {
+  const workers = {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
@@ -64,10 +64,21 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      name: "workers",
       include: ["tests/**/*.test.ts"],
+      exclude: ["tests/github-double/**"],
       setupFiles: ["./tests/setup/apply-migrations.ts"],
-      reporters: ["default", "./tests/reporters/summary.ts"],
       testTimeout: 30_000,
+    },
+  };
+  return {
+    test: {
+      reporters: ["default", "./tests/reporters/summary.ts"],
+      projects: [
+        workers,
+        // The GitHub double's own tests run in Node: ajv compiles validators with `new Function`, which workerd forbids.
+        { test: { name: "github-double", include: ["tests/github-double/**/*.test.ts"], environment: "node" } },
+      ],
     },
   };
 });

@@ -35,7 +35,9 @@ const count = Math.max(1, Number(values.count) || 1);
 
 let failed = 0;
 for (let i = 0; i < count; i++) {
+  // Each send is a new occurrence, now: its own request id and the current time.
   if (payload.context && typeof payload.context === "object") payload.context.requestId = `sample-${Date.now()}-${i}`;
+  if ("timestamp" in payload) payload.timestamp = new Date().toISOString();
   const inputs = await new PluginInput(privateKey, crypto.randomUUID(), values.event, payload, settings, "ghs_localSampleInstallationToken000000000", "main", null).getInputs();
   let res;
   try {

@@ -1,6 +1,8 @@
 // `npm start`: the whole service locally under wrangler dev (Miniflare: Queues, Durable Objects, D1).
 // First run: writes .dev.vars from .dev.vars.example with a fresh local kernel key, so that
 // `npm run send-sample` can sign like the kernel. Extra arguments pass through to wrangler (`npm start -- --port 9000`).
+// With no GitHub credentials in .dev.vars (GITHUB_TOKEN, or APP_ID + APP_PRIVATE_KEY), the local GitHub double
+// (the one the tests use) serves GitHub at http://127.0.0.1:8789 (GITHUB_DOUBLE_PORT), and issues appear there.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,12 +25,42 @@ if (!existsSync(".dev.vars")) {
   console.log("[start] wrote .dev.vars (local kernel public key, a random ADMIN_TOKEN); edit it to change the configuration");
 }
 
+/** The values of a dotenv file (KEY="value" or KEY=value lines). */
+function readVars(path) {
+  const vars = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    let value = match[2];
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    vars[match[1]] = value;
+  }
+  return vars;
+}
+
+const vars = readVars(".dev.vars");
+const hasCredentials = Boolean(vars.GITHUB_TOKEN || process.env.GITHUB_TOKEN || (vars.APP_ID && vars.APP_PRIVATE_KEY));
+const devArgs = [];
+let double;
+if (!hasCredentials) {
+  const { GitHubDouble, startServer } = await import("../tests/github-double/index.ts");
+  const port = Number(process.env.GITHUB_DOUBLE_PORT ?? 8789);
+  const github = new GitHubDouble();
+  github.warmUp();
+  double = await startServer(github, port);
+  devArgs.push("--var", `GITHUB_API_URL:${double.url}`, "--var", "GITHUB_TOKEN:ghp_localGitHubDoubleToken000000000000000");
+  console.log(`[start] no GitHub credentials in .dev.vars: using the local GitHub double at ${double.url} — its issues: ${double.url}/`);
+}
+
 const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env: { ...env, CI: "true" } });
 if (migrate.status !== 0) {
   console.error("[start] applying the D1 migrations failed");
   process.exit(migrate.status ?? 1);
 }
 
-const dev = spawn("wrangler", ["dev", ...process.argv.slice(2)], { stdio: "inherit", env });
+const dev = spawn("wrangler", ["dev", ...devArgs, ...process.argv.slice(2)], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
-dev.on("exit", (code) => process.exit(code ?? 0));
+dev.on("exit", async (code) => {
+  await double?.close();
+  process.exit(code ?? 0);
+});

@@ -1,9 +1,9 @@
 /**
  * Tests of the GitHub double itself, in plain Node (ajv cannot run inside workerd):
- *   node --test tests/github-double/double.node-test.ts
+ *   npm test (the "github-double" vitest project, in Node)
  */
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { afterEach, beforeEach, describe, test } from "vitest";
 import { GitHubDouble, startServer } from "./index.ts";
 import { HANDLERS } from "./operations.ts";
 import { json } from "./http.ts";
