@@ -6,26 +6,24 @@
 //   --event NAME      event name (default kernel.plugin_error)
 //   --settings JSON   the with: block (default {})
 //   --count N         send N deliveries (each its own request id) (default 1)
+// `daemon-hotfix replay <event.json>` (scripts/cli.mjs) sends one stored event as it is; both sign with scripts/lib/sign.mjs.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { PluginInput } from "@ubiquity-os/plugin-sdk/signature";
-import { PRIVATE_KEY_PATH } from "./local-key.mjs";
+import { DEFAULT_EVENT_NAME, DEFAULT_KEY_PATH, freshOccurrence, readPrivateKey, signPluginInputs } from "./lib/sign.mjs";
 
 const { values } = parseArgs({
   options: {
     url: { type: "string", default: "http://127.0.0.1:8787/" },
-    key: { type: "string", default: PRIVATE_KEY_PATH },
+    key: { type: "string", default: DEFAULT_KEY_PATH },
     file: { type: "string", default: new URL("./samples/kernel-plugin-error.json", import.meta.url).pathname },
-    event: { type: "string", default: "kernel.plugin_error" },
+    event: { type: "string", default: DEFAULT_EVENT_NAME },
     settings: { type: "string", default: "{}" },
     count: { type: "string", default: "1" },
   },
 });
 
-let privateKey;
-try {
-  privateKey = readFileSync(values.key, "utf8");
-} catch {
+const privateKey = readPrivateKey(values.key);
+if (privateKey === undefined) {
   console.error(`send-sample: no private key at ${values.key}; run \`npm start\` once (it makes one) or pass --key`);
   process.exit(2);
 }
@@ -36,9 +34,8 @@ const count = Math.max(1, Number(values.count) || 1);
 let failed = 0;
 for (let i = 0; i < count; i++) {
   // Each send is a new occurrence, now: its own request id and the current time.
-  if (payload.context && typeof payload.context === "object") payload.context.requestId = `sample-${Date.now()}-${i}`;
-  if ("timestamp" in payload) payload.timestamp = new Date().toISOString();
-  const inputs = await new PluginInput(privateKey, crypto.randomUUID(), values.event, payload, settings, "ghs_localSampleInstallationToken000000000", "main", null).getInputs();
+  freshOccurrence(payload, i);
+  const inputs = await signPluginInputs({ privateKey, eventName: values.event, payload, settings });
   let res;
   try {
     res = await fetch(values.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(inputs) });

@@ -10,6 +10,8 @@ export const FailureMessage = v.object({
   settings: Settings,
   /** The redacted event payload, only when `settings.keepRawPayload` is true. */
   raw: v.optional(v.unknown()),
+  /** Put back by an operator from the dead letters: the cluster tries GitHub again even if it was refused. */
+  replay: v.optional(v.boolean()),
 });
 export type FailureMessage = v.InferOutput<typeof FailureMessage>;
 

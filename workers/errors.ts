@@ -10,6 +10,8 @@ export type ErrorCode =
   | "invalid_event_payload"
   | "invalid_settings"
   | "invalid_signature"
+  | "unauthorised"
+  | "invalid_query"
   | "not_found"
   | "method_not_allowed"
   | "misconfigured"

@@ -6,7 +6,8 @@ import { toFieldIssues } from "../../shared/validation";
 import type { BudgetLimits } from "../durable/write-budget";
 import { budgetKey, createOctokit, githubToken } from "../github/client";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
-import { incrementCounter } from "../metrics/counters";
+import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
+import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
 import { recordEventError, storeDeadLetter } from "./dead-letters";
 import { resolveTarget } from "./resolve-target";
@@ -41,7 +42,8 @@ function clusterSettings(message: FailureMessage): ClusterSettings {
 interface Context {
   env: Env;
   queue: string;
-  /** Background work (counters) the invocation must finish. */
+  metrics: MetricsBuffer;
+  /** Background work (index writes, error notes) the invocation must finish. */
   pending: Promise<void>[];
   writer: () => Promise<GitHubWriter>;
 }
@@ -49,7 +51,7 @@ interface Context {
 function countOutcome(ctx: Context, outcome: PlanOutcome): void {
   for (const step of outcome.steps) {
     const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed" }[step];
-    ctx.pending.push(incrementCounter(ctx.env.DB, name, { repo: outcome.snapshot?.repo }));
+    ctx.metrics.inc(name);
   }
   if (outcome.snapshot) ctx.pending.push(upsertClusterIndex(ctx.env.DB, outcome.snapshot));
 }
@@ -58,12 +60,21 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
   const failure = await resolveTarget(message.failure);
   const fp = await fingerprint(failure, message.settings.fingerprintRules);
   const cluster = ctx.env.CLUSTER.getByName(fp);
-  const recorded = await cluster.record({ fingerprint: fp, failure, settings: clusterSettings(message), nowMs: Date.now() });
+  const recorded = await cluster.record({ fingerprint: fp, failure, settings: clusterSettings(message), nowMs: Date.now(), ...(message.replay ? { unblock: true } : {}) });
   if (!recorded.duplicate) {
-    ctx.pending.push(incrementCounter(ctx.env.DB, "events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category }));
+    ctx.metrics.inc("events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category });
+    ctx.metrics.observe("processing_lag_seconds", (Date.now() - Date.parse(failure.occurredAt)) / 1000, LAG_BUCKETS);
   }
+  if (recorded.blocked || (!recorded.plan && recorded.total === 1)) ctx.pending.push(cluster.snapshot().then((s) => upsertClusterIndex(ctx.env.DB, s)));
   if (recorded.blocked) return { deadLetter: recorded.blocked };
-  if (recorded.plan) countOutcome(ctx, await runPlan(recorded.plan, cluster, ctx.writer));
+  if (recorded.plan) {
+    try {
+      countOutcome(ctx, await runPlan(recorded.plan, cluster, ctx.writer));
+    } catch (error) {
+      ctx.pending.push(cluster.snapshot().then((s) => upsertClusterIndex(ctx.env.DB, s)));
+      throw error;
+    }
+  }
   return "done";
 }
 
@@ -74,6 +85,15 @@ async function handleFlush(message: FlushMessage, ctx: Context): Promise<void> {
 }
 
 async function handleMessage(message: Message<unknown>, ctx: Context): Promise<void> {
+  const started = Date.now();
+  try {
+    await handleMessageTimed(message, ctx);
+  } finally {
+    ctx.metrics.observe("processing_duration_seconds", (Date.now() - started) / 1000, DURATION_BUCKETS);
+  }
+}
+
+async function handleMessageTimed(message: Message<unknown>, ctx: Context): Promise<void> {
   const parsed = v.safeParse(QueueMessage, message.body);
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.issues).map((i) => `${i.path}: ${i.message}`).join("; ");
@@ -106,7 +126,7 @@ async function handleMessage(message: Message<unknown>, ctx: Context): Promise<v
     }
     const advised = classified.delayMs !== undefined ? Math.ceil(classified.delayMs / 1000) : 0;
     const delaySeconds = Math.min(43_200, Math.max(advised, backoffSeconds(message.attempts, number(ctx.env.RETRY_BASE_SECONDS, 2))));
-    ctx.pending.push(incrementCounter(ctx.env.DB, "retries", { reason: classified.reason.includes("budget") ? "budget" : "github" }));
+    ctx.metrics.inc("retries", { reason: classified.reason.includes("budget") ? "budget" : "github" });
     if (body.type === "failure") ctx.pending.push(recordEventError(ctx.env.DB, eventId, classified.reason, message.attempts));
     console.warn(JSON.stringify({ msg: "retrying event", eventId, attempts: message.attempts, delaySeconds, reason: classified.reason }));
     message.retry({ delaySeconds });
@@ -124,14 +144,17 @@ export async function consumeFailures(batch: MessageBatch<unknown>, env: Env): P
   const ctx: Context = {
     env,
     queue: batch.queue,
+    metrics: new MetricsBuffer(),
     pending: [],
     writer: () =>
       (writer ??= (async () => {
         const token = githubToken(env);
         const budget = env.WRITE_BUDGET.getByName(await budgetKey(token));
-        return new GitHubWriter(createOctokit(env, token, (work) => ctx.pending.push(work)), budget, budgetLimits(env));
+        return new GitHubWriter(createOctokit(env, token, ctx.metrics), budget, budgetLimits(env));
       })()),
   };
   await Promise.all(batch.messages.map((message) => handleMessage(message, ctx)));
-  await Promise.allSettled(ctx.pending);
+  ctx.pending.push(ctx.metrics.flush(env.DB, env.ANALYTICS));
+  const settled = await Promise.allSettled(ctx.pending);
+  for (const s of settled) if (s.status === "rejected") console.error(JSON.stringify({ msg: "bookkeeping write failed", error: String(s.reason) }));
 }

@@ -33,6 +33,8 @@ export interface RecordInput {
   settings: ClusterSettings;
   nowMs: number;
   leaseMs?: number;
+  /** An operator replay: forget a permanent refusal and try again. */
+  unblock?: boolean;
 }
 
 export interface RecordResult {
@@ -103,6 +105,7 @@ export class ClusterObject extends DurableObject<Env> {
       if (state.lease?.eventId === input.failure.eventId) state = { ...state, lease: null };
     }
     if (!state) throw new Error("cluster has no state after recording");
+    if (input.unblock && state.blocked) state = { ...state, blocked: null };
     if (state.blocked && state.blocked.untilMs > input.nowMs) {
       this.save(state);
       return { duplicate: seen, total: state.total, blocked: state.blocked.reason, plan: null };

@@ -1,5 +1,5 @@
 import { Octokit } from "@octokit/core";
-import { incrementCounter } from "../metrics/counters";
+import type { MetricsBuffer } from "../metrics/buffer";
 
 export const DEFAULT_GITHUB_TIMEOUT_MS = 10_000;
 
@@ -16,7 +16,7 @@ export async function budgetKey(token: string): Promise<string> {
 }
 
 /** Octokit against `GITHUB_API_URL`, every request bounded by a timeout and counted by method and status. */
-export function createOctokit(env: Env, token: string, count: (work: Promise<void>) => void): Octokit {
+export function createOctokit(env: Env, token: string, metrics: MetricsBuffer): Octokit {
   const timeoutMs = Number(env.GITHUB_TIMEOUT_MS) > 0 ? Number(env.GITHUB_TIMEOUT_MS) : DEFAULT_GITHUB_TIMEOUT_MS;
   const octokit = new Octokit({
     auth: token,
@@ -30,11 +30,11 @@ export function createOctokit(env: Env, token: string, count: (work: Promise<voi
     const method = options.method;
     try {
       const response = await request(options);
-      count(incrementCounter(env.DB, "github_requests", { method, status: response.status }));
+      metrics.inc("github_requests", { method, status: response.status });
       return response;
     } catch (error) {
       const status = typeof error === "object" && error !== null && "status" in error ? String((error as { status: unknown }).status) : "error";
-      count(incrementCounter(env.DB, "github_requests", { method, status }));
+      metrics.inc("github_requests", { method, status });
       throw error;
     }
   });

@@ -4,7 +4,8 @@ import type { IngestAnswer } from "../../shared/ingest-output";
 import { PluginInputs } from "../../shared/plugin-input";
 import { toFieldIssues } from "../../shared/validation";
 import { AppError, errorResponse } from "../errors";
-import { incrementCounter } from "../metrics/counters";
+import { opsRoutes } from "../ops/app";
+import { MetricsBuffer } from "../metrics/buffer";
 import { accept } from "./accept";
 import { manifest } from "./manifest";
 import { assertJsonContentType, parseJson, readBoundedText } from "./read-body";
@@ -36,10 +37,14 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.route("/", opsRoutes());
 
   app.post("/", async (c) => {
-    const count = (outcome: string, labels: Record<string, string | undefined> = {}) =>
-      c.executionCtx.waitUntil(incrementCounter(c.env.DB, "events_received", { outcome, ...labels }).catch(() => undefined));
+    const count = (outcome: string, labels: Record<string, string | undefined> = {}) => {
+      const metrics = new MetricsBuffer();
+      metrics.inc("events_received", { outcome, ...labels });
+      c.executionCtx.waitUntil(metrics.flush(c.env.DB, c.env.ANALYTICS).catch(() => undefined));
+    };
     try {
       // Cheapest checks first: media type, size, JSON, shape — then crypto.
       assertJsonContentType(c.req.header("content-type"));

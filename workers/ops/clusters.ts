@@ -1,0 +1,76 @@
+import { Hono } from "hono";
+import { AppError } from "../errors";
+import type { AppEnv } from "../ingest/app";
+import { issueUrl } from "./github-links";
+import { decodeCursor, encodeCursor, pageLimit } from "./pagination";
+
+interface ClusterRow {
+  fingerprint: string;
+  repo: string;
+  plugin: string;
+  category: string;
+  issue_number: number | null;
+  state: string;
+  state_reason: string | null;
+  total: number;
+  reflected: number;
+  first_seen: string;
+  last_seen: string;
+  blocked_reason: string | null;
+  updated_at: string;
+}
+
+export function toCluster(row: ClusterRow, apiUrl: string) {
+  return {
+    fingerprint: row.fingerprint,
+    repo: row.repo,
+    plugin: row.plugin,
+    category: row.category,
+    issueNumber: row.issue_number,
+    issueUrl: issueUrl(apiUrl, row.repo, row.issue_number),
+    state: row.state,
+    stateReason: row.state_reason,
+    total: row.total,
+    reflected: row.reflected,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    blockedReason: row.blocked_reason,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** `GET /admin/clusters` (filter by repo, plugin, state; keyset pages, newest first) and `GET /admin/clusters/:fingerprint`. */
+export function clusterRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/", async (c) => {
+    const limit = pageLimit(c.req.query("limit"));
+    const cursor = decodeCursor(c.req.query("cursor"));
+    const where: string[] = [];
+    const binds: Array<string | number> = [];
+    for (const [column, value] of [["repo", c.req.query("repo")], ["plugin", c.req.query("plugin")], ["state", c.req.query("state")]] as const) {
+      if (value) {
+        where.push(`${column} = ?`);
+        binds.push(value);
+      }
+    }
+    if (cursor) {
+      where.push(`(last_seen < ? OR (last_seen = ? AND fingerprint < ?))`);
+      binds.push(cursor[0], cursor[0], cursor[1]);
+    }
+    const sql = `SELECT * FROM clusters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY last_seen DESC, fingerprint DESC LIMIT ?`;
+    const rows = (await c.env.DB.prepare(sql).bind(...binds, limit + 1).all<ClusterRow>()).results;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({ clusters: page.map((r) => toCluster(r, c.env.GITHUB_API_URL)), nextCursor: rows.length > limit && last ? encodeCursor([last.last_seen, last.fingerprint]) : null });
+  });
+
+  app.get("/:fingerprint", async (c) => {
+    const fingerprint = c.req.param("fingerprint");
+    if (!/^[0-9a-f]{40}$/.test(fingerprint)) throw new AppError(400, "invalid_query", "a fingerprint is 40 hex characters", [{ path: "fingerprint", message: "40 hex characters" }]);
+    const row = await c.env.DB.prepare(`SELECT * FROM clusters WHERE fingerprint = ?`).bind(fingerprint).first<ClusterRow>();
+    if (!row) throw new AppError(404, "not_found", `no cluster ${fingerprint}`);
+    const live = await c.env.CLUSTER.getByName(fingerprint).snapshot();
+    return c.json({ cluster: { ...toCluster(row, c.env.GITHUB_API_URL), total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(c.env.GITHUB_API_URL, live.repo, live.issueNumber) } });
+  });
+  return app;
+}

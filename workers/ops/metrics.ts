@@ -1,0 +1,113 @@
+import { DURATION_BUCKETS, histogramSamples, LAG_BUCKETS, type MetricFamily, type Sample } from "../../shared/metrics/exposition";
+import { budgetLimits } from "../consumer/queue";
+import { budgetKey } from "../github/client";
+
+/** A stored counter and the Prometheus family it is exposed as (only low-cardinality labels are kept). */
+interface CounterSpec {
+  stored: string;
+  name: string;
+  help: string;
+  keep: readonly string[];
+  /** Label sets always exposed, at 0 when never counted. */
+  initial?: ReadonlyArray<Record<string, string>>;
+}
+
+export const OUTCOMES = ["queued", "suppressed", "ignored", "rate_limited", "disabled", "invalid", "unauthorised", "error"] as const;
+
+export const COUNTERS: readonly CounterSpec[] = [
+  { stored: "events_received", name: "daemon_hotfix_events_received_total", help: "Events answered by POST /, by outcome.", keep: ["outcome"], initial: OUTCOMES.map((outcome) => ({ outcome })) },
+  { stored: "events_processed", name: "daemon_hotfix_events_processed_total", help: "Failures counted into their cluster by the consumer (once per event), by category.", keep: ["category"] },
+  { stored: "github_requests", name: "daemon_hotfix_github_requests_total", help: "Requests sent to GitHub, by method and status (status \"error\" when no answer came).", keep: ["method", "status"] },
+  { stored: "retries", name: "daemon_hotfix_retries_total", help: "Queue messages sent back for a retry, by reason (github, budget).", keep: ["reason"] },
+  { stored: "dead_letters", name: "daemon_hotfix_dead_letters_total", help: "Events stored as dead letters, by reason class.", keep: ["reason"] },
+  { stored: "issues_created", name: "daemon_hotfix_issues_created_total", help: "Issues created on GitHub.", keep: [], initial: [{}] },
+  { stored: "issues_recovered", name: "daemon_hotfix_issues_recovered_total", help: "Issues found by their marker after an unconfirmed create.", keep: [], initial: [{}] },
+  { stored: "issues_updated", name: "daemon_hotfix_issues_updated_total", help: "Issue body edits (counts).", keep: [], initial: [{}] },
+  { stored: "issues_reopened", name: "daemon_hotfix_issues_reopened_total", help: "Issues reopened because a failure closed as completed came back.", keep: [], initial: [{}] },
+  { stored: "issue_comments", name: "daemon_hotfix_issue_comments_total", help: "Comments added (one per window at most, and one per reopen).", keep: [], initial: [{}] },
+];
+
+const HISTOGRAMS = [
+  { stored: "processing_lag_seconds", name: "daemon_hotfix_processing_lag_seconds", help: "From the failure's own time to its being counted by the consumer.", bounds: LAG_BUCKETS },
+  { stored: "processing_duration_seconds", name: "daemon_hotfix_processing_duration_seconds", help: "Time the consumer spent on one queue message, GitHub calls included.", bounds: DURATION_BUCKETS },
+] as const;
+
+interface Row {
+  name: string;
+  labels: string;
+  value: number;
+}
+
+function aggregate(rows: readonly Row[], spec: CounterSpec): Sample[] {
+  const byKey = new Map<string, Sample>();
+  for (const labels of spec.initial ?? []) byKey.set(JSON.stringify(labels), { labels: { ...labels }, value: 0 });
+  for (const row of rows) {
+    if (row.name !== spec.stored) continue;
+    const all = JSON.parse(row.labels) as Record<string, string>;
+    const kept = Object.fromEntries(spec.keep.map((k) => [k, all[k] ?? ""]));
+    const key = JSON.stringify(kept);
+    const sample = byKey.get(key) ?? { labels: kept, value: 0 };
+    sample.value += row.value;
+    byKey.set(key, sample);
+  }
+  return [...byKey.values()];
+}
+
+/** Histogram per-bucket counts and sum (seconds) from stored rows, optionally since a bucket start. */
+export function histogramData(rows: readonly Row[], stored: string): { counts: Map<string, number>; sum: number } {
+  const counts = new Map<string, number>();
+  let sumMs = 0;
+  for (const row of rows) {
+    if (row.name === `${stored}_bucket`) {
+      const le = (JSON.parse(row.labels) as Record<string, string>)["le"] ?? "+Inf";
+      counts.set(le, (counts.get(le) ?? 0) + row.value);
+    } else if (row.name === `${stored}_sum_ms`) sumMs += row.value;
+  }
+  return { counts, sum: sumMs / 1000 };
+}
+
+/** What GitHub writes the configured token has left (null without a token). */
+export async function budgetLeft(env: Env): Promise<{ minute: number; hour: number; blockedUntilMs: number } | null> {
+  if (!env.GITHUB_TOKEN) return null;
+  const stats = await env.WRITE_BUDGET.getByName(await budgetKey(env.GITHUB_TOKEN)).stats(Date.now(), budgetLimits(env));
+  return { minute: stats.remainingMinute, hour: stats.remainingHour, blockedUntilMs: stats.blockedUntilMs };
+}
+
+/** Every metric family, read from D1 (counters, histograms, the cluster index, dead letters) and the write budget. */
+export async function collectMetrics(env: Env): Promise<MetricFamily[]> {
+  const [counterRows, waiting, clusterStates, budget] = await Promise.all([
+    env.DB.prepare(`SELECT name, labels, SUM(value) AS value FROM counters GROUP BY name, labels`).all<Row>(),
+    env.DB.prepare(`SELECT COUNT(*) AS n FROM dead_letters WHERE replayed_at IS NULL`).first<{ n: number }>(),
+    env.DB.prepare(`SELECT state, COUNT(*) AS n FROM clusters GROUP BY state`).all<{ state: string; n: number }>(),
+    budgetLeft(env),
+  ]);
+  const rows = counterRows.results;
+  const families: MetricFamily[] = COUNTERS.map((spec) => ({ name: spec.name, help: spec.help, type: "counter", samples: aggregate(rows, spec) }));
+  for (const h of HISTOGRAMS) {
+    const { counts, sum } = histogramData(rows, h.stored);
+    families.push({ name: h.name, help: h.help, type: "histogram", samples: histogramSamples(h.bounds, counts, sum) });
+  }
+  const states = new Map(clusterStates.results.map((r) => [r.state, r.n]));
+  families.push(
+    { name: "daemon_hotfix_dead_letters_waiting", help: "Dead letters not replayed yet.", type: "gauge", samples: [{ labels: {}, value: waiting?.n ?? 0 }] },
+    { name: "daemon_hotfix_open_clusters", help: "Clusters whose issue is open.", type: "gauge", samples: [{ labels: {}, value: states.get("open") ?? 0 }] },
+    {
+      name: "daemon_hotfix_clusters",
+      help: "Clusters by state (pending, creating, open, closed, blocked).",
+      type: "gauge",
+      samples: ["pending", "creating", "open", "closed", "blocked"].map((state) => ({ labels: { state }, value: states.get(state) ?? 0 })),
+    },
+  );
+  if (budget) {
+    families.push({
+      name: "daemon_hotfix_github_write_budget_remaining",
+      help: "GitHub writes left for the configured token in the current minute and hour.",
+      type: "gauge",
+      samples: [
+        { labels: { window: "minute" }, value: budget.minute },
+        { labels: { window: "hour" }, value: budget.hour },
+      ],
+    });
+  }
+  return families;
+}
