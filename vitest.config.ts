@@ -66,7 +66,7 @@ export default defineConfig(async () => {
     test: {
       name: "workers",
       include: ["tests/**/*.test.ts"],
-      exclude: ["tests/github-double/**"],
+      exclude: ["tests/github-double/**", "tests/cli/**", "tests/browser/**"],
       setupFiles: ["./tests/setup/apply-migrations.ts"],
       testTimeout: 30_000,
     },
@@ -76,8 +76,10 @@ export default defineConfig(async () => {
       reporters: ["default", "./tests/reporters/summary.ts"],
       projects: [
         workers,
-        // The GitHub double's own tests run in Node: ajv compiles validators with `new Function`, which workerd forbids.
-        { test: { name: "github-double", include: ["tests/github-double/**/*.test.ts"], environment: "node" } },
+        // In Node: the GitHub double's own tests (ajv compiles validators with `new Function`, which workerd forbids),
+        // the CLI (child processes), and the dashboard in a real browser against `wrangler dev`.
+        { test: { name: "node", include: ["tests/github-double/**/*.test.ts", "tests/cli/**/*.test.ts"], environment: "node" } },
+        { test: { name: "browser", include: ["tests/browser/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } },
       ],
     },
   };
