@@ -23,11 +23,13 @@ const queue = (deadLetterQueue?: string) => ({
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const keys = kernelKeyPair();
-  // One GitHub double for the run, in Node: every outbound fetch of the Worker (and of the tests) reaches it.
-  // Tests keep to their own repos, so files running side by side do not see each other's issues.
-  const github = new GitHubDouble();
-  github.warmUp();
-  const workers = {
+
+  /**
+   * A project of tests inside workerd, in front of its own GitHub double (in Node: every outbound fetch of the
+   * Worker and of the tests reaches it). Tests keep to their own repos, so files running side by side do not see
+   * each other's issues.
+   */
+  const workersProject = (name: string, include: string[], options: { exclude?: string[]; bindings?: Record<string, string>; github: GitHubDouble; testTimeout?: number }) => ({
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
@@ -53,29 +55,44 @@ export default defineConfig(async () => {
             GITHUB_WRITE_SPACING_MS: "50",
             GITHUB_TIMEOUT_MS: "1000",
             RETRY_BASE_SECONDS: "1",
+            ...options.bindings,
           },
           queueConsumers: {
             "daemon-hotfix-events": queue("daemon-hotfix-dlq"),
             "daemon-hotfix-dlq": queue(),
           },
           // Tests run offline: any outbound fetch is answered by the double, never by the network.
-          outboundService: (request: Request) => github.handle(request),
+          outboundService: (request: Request) => options.github.handle(request),
         },
       }),
     ],
     test: {
-      name: "workers",
-      include: ["tests/**/*.test.ts"],
-      exclude: ["tests/github-double/**", "tests/cli/**", "tests/browser/**"],
+      name,
+      include,
+      exclude: options.exclude ?? [],
       setupFiles: ["./tests/setup/apply-migrations.ts"],
-      testTimeout: 30_000,
+      testTimeout: options.testTimeout ?? 30_000,
     },
-  };
+  });
+
+  const github = new GitHubDouble();
+  github.warmUp();
+  const workers = workersProject("workers", ["tests/**/*.test.ts"], {
+    exclude: ["tests/github-double/**", "tests/cli/**", "tests/browser/**", "tests/chaos/**"],
+    github,
+  });
+  // The chaos suite has a GitHub of its own (seeded faults; GitHub's 80/min limit applies to its token alone).
+  const chaos = workersProject("chaos", ["tests/chaos/**/*.test.ts"], {
+    github: new GitHubDouble({ seed: 20261124 }),
+    bindings: { GITHUB_TOKEN: "ghp_chaosTokenForItsOwnGitHubDouble000000", RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_BURST: "100000" },
+    testTimeout: 300_000,
+  });
   return {
     test: {
       reporters: ["default", "./tests/reporters/summary.ts"],
       projects: [
         workers,
+        chaos,
         // In Node: the GitHub double's own tests (ajv compiles validators with `new Function`, which workerd forbids),
         // the CLI (child processes), and the dashboard in a real browser against `wrangler dev`.
         { test: { name: "node", include: ["tests/github-double/**/*.test.ts", "tests/cli/**/*.test.ts"], environment: "node" } },

@@ -26,6 +26,8 @@ export interface DoubleCall {
   requestBody?: unknown;
   /** The write took effect (also when a fault then replaced GitHub's answer). */
   committed?: boolean;
+  /** The injected fault that shaped this answer, if any. */
+  fault?: string | null;
 }
 export interface FaultRule {
   match?: { method?: string; path?: string; repo?: string };
@@ -35,6 +37,7 @@ export interface FaultRule {
   resetInSeconds?: number;
   hangMs?: number;
   times?: number;
+  probability?: number;
 }
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {

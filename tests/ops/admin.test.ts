@@ -152,10 +152,10 @@ describe("dead letters: list, show, replay (idempotent), delete", () => {
     expect(occurrences(issue?.body ?? null)).toBe(1);
     // Even a forced second replay does not count the event twice.
     expect((await (await post(`/admin/dead-letters/${letter?.id}/replay?force=true`)).json<{ status: string }>()).status).toBe("replayed");
-    const cluster = await eventually(() => env.CLUSTER.getByName(answer.output.fingerprint ?? "").snapshot(), (s) => s.state === "open");
+    const cluster = await eventually(() => env.CLUSTER.getByName(answer.output.fingerprint ?? "").snapshot(), (s) => s?.state === "open");
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await env.CLUSTER.getByName(answer.output.fingerprint ?? "").snapshot()).total).toBe(1);
-    expect(cluster.total).toBe(1);
+    expect((await env.CLUSTER.getByName(answer.output.fingerprint ?? "").snapshot())?.total).toBe(1);
+    expect(cluster?.total).toBe(1);
     const waiting = await (await get(`/admin/dead-letters?repo=${encodeURIComponent(repo)}`)).json<{ deadLetters: unknown[] }>();
     expect(waiting.deadLetters).toHaveLength(0);
     const all = await (await get(`/admin/dead-letters?repo=${encodeURIComponent(repo)}&replayed=all`)).json<{ deadLetters: unknown[] }>();

@@ -65,13 +65,13 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
     ctx.metrics.inc("events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category });
     ctx.metrics.observe("processing_lag_seconds", (Date.now() - Date.parse(failure.occurredAt)) / 1000, LAG_BUCKETS);
   }
-  if (recorded.blocked || (!recorded.plan && recorded.total === 1)) ctx.pending.push(cluster.snapshot().then((s) => upsertClusterIndex(ctx.env.DB, s)));
+  if (recorded.blocked || (!recorded.plan && recorded.total === 1)) ctx.pending.push(cluster.snapshot().then((s) => (s ? upsertClusterIndex(ctx.env.DB, s) : undefined)));
   if (recorded.blocked) return { deadLetter: recorded.blocked };
   if (recorded.plan) {
     try {
       countOutcome(ctx, await runPlan(recorded.plan, cluster, ctx.writer));
     } catch (error) {
-      ctx.pending.push(cluster.snapshot().then((s) => upsertClusterIndex(ctx.env.DB, s)));
+      ctx.pending.push(cluster.snapshot().then((s) => (s ? upsertClusterIndex(ctx.env.DB, s) : undefined)));
       throw error;
     }
   }

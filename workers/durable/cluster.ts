@@ -49,7 +49,7 @@ export interface ConfirmResult {
   next: Plan | null;
   /** An issue the step created although the cluster already had one (a lease outlived): close it as a duplicate. */
   duplicateOf?: number;
-  state: ClusterSnapshot;
+  state: ClusterSnapshot | null;
 }
 
 export interface ClusterSnapshot {
@@ -138,7 +138,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /** The consumer could not finish a step: free the lease; a permanent refusal blocks the cluster for a window. */
-  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number }, nowMs: number): ClusterSnapshot {
+  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number }, nowMs: number): ClusterSnapshot | null {
     const state = this.requireState();
     if (state.lease?.id !== leaseId) return this.snapshot();
     const blocked = failure.permanent ? { reason: failure.reason, untilMs: nowMs + state.settings.windowMinutes * 60_000 } : state.blocked;
@@ -147,8 +147,10 @@ export class ClusterObject extends DurableObject<Env> {
     return this.snapshot();
   }
 
-  snapshot(): ClusterSnapshot {
-    const s = this.requireState();
+  /** The cluster as the index and the admin API show it; null before its first event. */
+  snapshot(): ClusterSnapshot | null {
+    const s = this.state;
+    if (!s) return null;
     return {
       fingerprint: s.fingerprint,
       repo: s.repo,

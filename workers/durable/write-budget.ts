@@ -19,6 +19,12 @@ export interface BudgetStats {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/**
+ * How late a write may reach GitHub after its slot (the writer waits for its slot, then is scheduled with other
+ * work). Every slot is counted as occupying its window this much longer, and a writer that wakes later than this
+ * takes a new slot instead of sending: GitHub's own window, which sees send times, never holds more than the limit.
+ */
+export const SLOT_LATENESS_MS = 2_000;
 
 /**
  * The write budget of one GitHub token (later: one installation). Every write asks for a slot first, so all
@@ -89,12 +95,16 @@ export class WriteBudget extends DurableObject<Env> {
     return at;
   }
 
-  /** When the window ending at `at` already holds `limit` slots: the time the oldest of them leaves it. */
+  /**
+   * When the window ending at `at` (widened by the lateness a write may have) already holds `limit` slots: the
+   * time the oldest of them leaves it.
+   */
   private fitWindow(at: number, windowMs: number, limit: number): number | undefined {
-    const inWindow = this.slots.filter((t) => t > at - windowMs && t <= at);
+    const span = windowMs + SLOT_LATENESS_MS;
+    const inWindow = this.slots.filter((t) => t > at - span && t <= at);
     if (inWindow.length < limit) return undefined;
     const leaving = inWindow[inWindow.length - limit];
-    return leaving === undefined ? undefined : leaving + windowMs + 1;
+    return leaving === undefined ? undefined : leaving + span + 1;
   }
 
   private prune(nowMs: number): void {

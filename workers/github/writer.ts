@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { IssueState } from "../../shared/cluster-state";
-import type { WriteBudget, BudgetLimits } from "../durable/write-budget";
+import { type BudgetLimits, SLOT_LATENESS_MS, type WriteBudget } from "../durable/write-budget";
 import { classifyGitHubError, type Classified } from "./classify";
 
 /** A GitHub failure, sorted (see classify.ts). */
@@ -91,15 +91,19 @@ export class GitHubWriter {
     }
   }
 
+  /** Waits for a slot of the budget, then sends; a slot missed by more than the allowed lateness is not used. */
   private async write<T>(what: string, call: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    const slot = await this.budget.reserve(now, this.limits, MAX_INLINE_WAIT_MS);
-    if (!slot.granted) {
-      throw new GitHubFailure({ kind: "transient", reason: `${what}: write budget exhausted until ${new Date(slot.retryAtMs).toISOString()}`, delayMs: slot.retryAtMs - now });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = Date.now();
+      const slot = await this.budget.reserve(now, this.limits, MAX_INLINE_WAIT_MS);
+      if (!slot.granted) {
+        throw new GitHubFailure({ kind: "transient", reason: `${what}: write budget exhausted until ${new Date(slot.retryAtMs).toISOString()}`, delayMs: slot.retryAtMs - now });
+      }
+      const wait = slot.atMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (Date.now() - slot.atMs <= SLOT_LATENESS_MS) return this.read(what, call);
     }
-    const wait = slot.atMs - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return this.read(what, call);
+    throw new GitHubFailure({ kind: "transient", reason: `${what}: no write slot could be used in time` });
   }
 
   private async failure(error: unknown, what: string): Promise<GitHubFailure> {

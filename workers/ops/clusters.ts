@@ -70,7 +70,9 @@ export function clusterRoutes(): Hono<AppEnv> {
     const row = await c.env.DB.prepare(`SELECT * FROM clusters WHERE fingerprint = ?`).bind(fingerprint).first<ClusterRow>();
     if (!row) throw new AppError(404, "not_found", `no cluster ${fingerprint}`);
     const live = await c.env.CLUSTER.getByName(fingerprint).snapshot();
-    return c.json({ cluster: { ...toCluster(row, c.env.GITHUB_API_URL), total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(c.env.GITHUB_API_URL, live.repo, live.issueNumber) } });
+    const cluster = toCluster(row, c.env.GITHUB_API_URL);
+    if (!live) return c.json({ cluster });
+    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(c.env.GITHUB_API_URL, live.repo, live.issueNumber) } });
   });
   return app;
 }

@@ -18,7 +18,7 @@ function str(ctx, name) {
 /** @type {import("../table.mjs").Column<any>[]} */
 const COLUMNS = [
   { header: "fingerprint", value: (c) => String(c.fingerprint ?? "").slice(0, 12) },
-  { header: "repo", value: (c) => c.repo, max: 40 },
+  { header: "repo", value: (c) => c.repo },
   { header: "state", value: (c) => c.state },
   { header: "total", value: (c) => c.total, align: "right" },
   { header: "issue", value: (c) => c.issueUrl },
@@ -57,11 +57,16 @@ export const clusterCommands = {
         const answer = await admin.request("GET", `${BASE}/${encodeURIComponent(fingerprint)}`);
         ctx.printJson(answer.cluster ?? answer);
       } catch (error) {
-        // The table shows 12 characters: accept any unambiguous prefix of a fingerprint.
-        if (!(error instanceof ApiError && error.status === 404 && /^[0-9a-f]{4,63}$/i.test(fingerprint))) throw error;
+        // The table shows 12 characters: accept any unambiguous prefix of a fingerprint (the service answers a
+        // prefix with 400, not a fingerprint, or 404).
+        const prefix = /^[0-9a-f]{4,63}$/i.test(fingerprint);
+        if (!(prefix && error instanceof ApiError && (error.status === 400 || error.status === 404))) throw error;
         const { items } = await admin.list(BASE, "clusters", {});
         const matches = items.filter((c) => String(c.fingerprint).toLowerCase().startsWith(fingerprint.toLowerCase()));
-        if (matches.length === 0) throw error;
+        if (matches.length === 0) {
+          if (error.status === 400) throw new CliError(`no cluster has a fingerprint starting with ${fingerprint}`, EXIT.FAILED);
+          throw error;
+        }
         if (matches.length > 1) {
           throw new CliError(`${matches.length} clusters have fingerprints starting with ${fingerprint}; give more of it`, EXIT.FAILED);
         }

@@ -76,7 +76,7 @@ export const dlqCommands = {
       const columns = [
         { header: "id", value: (d) => d.id },
         { header: "created", value: (d) => time(d.createdAt) },
-        { header: "repo", value: (d) => d.repo, max: 40 },
+        { header: "repo", value: (d) => d.repo },
         { header: "attempts", value: (d) => d.attempts, align: "right" },
       ];
       if (all) columns.push({ header: "replayed", value: (d) => (d.replayedAt ? time(d.replayedAt) : "-") });

@@ -1,0 +1,102 @@
+/**
+ * CPU accounting from /proc (Linux): how much CPU the bench process and the processes it started (wrangler's
+ * node, workerd) used over a phase, and how busy workerd's busiest thread was — to see where time goes.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+interface Sample {
+  atMs: number;
+  /** CPU seconds per process name (descendants of this process, plus "bench" for this process). */
+  byName: Map<string, number>;
+  /** CPU seconds per workerd thread id. */
+  workerdThreads: Map<string, number>;
+}
+
+function statOf(path: string): { ppid: number; cpu: number; comm: string } | null {
+  try {
+    const text = readFileSync(path, "utf8");
+    const close = text.lastIndexOf(")");
+    const comm = text.slice(text.indexOf("(") + 1, close);
+    const fields = text.slice(close + 2).split(" ");
+    // fields[0] = state (field 3); utime = field 14, stime = field 15
+    const ppid = Number(fields[1]);
+    const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return { ppid, cpu, comm };
+  } catch {
+    return null;
+  }
+}
+
+function descendants(root: number): Map<number, string> {
+  const parents = new Map<number, { ppid: number; comm: string }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = statOf(`/proc/${entry}/stat`);
+    if (s) parents.set(Number(entry), { ppid: s.ppid, comm: s.comm });
+  }
+  const out = new Map<number, string>();
+  let frontier = [root];
+  while (frontier.length) {
+    const next: number[] = [];
+    for (const [pid, info] of parents) {
+      if (frontier.includes(info.ppid) && !out.has(pid)) {
+        out.set(pid, info.comm);
+        next.push(pid);
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
+export function available(): boolean {
+  try {
+    readFileSync("/proc/self/stat");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sample(): Sample {
+  const byName = new Map<string, number>();
+  const workerdThreads = new Map<string, number>();
+  const self = statOf(`/proc/${process.pid}/stat`);
+  byName.set("bench (node)", self?.cpu ?? 0);
+  for (const [pid, comm] of descendants(process.pid)) {
+    const s = statOf(`/proc/${pid}/stat`);
+    if (!s) continue;
+    const name = comm === "node" || comm.startsWith("node") ? "wrangler (node)" : comm;
+    byName.set(name, (byName.get(name) ?? 0) + s.cpu);
+    if (comm === "workerd") {
+      try {
+        for (const tid of readdirSync(`/proc/${pid}/task`)) {
+          const t = statOf(`/proc/${pid}/task/${tid}/stat`);
+          if (t) workerdThreads.set(`${pid}/${tid}`, t.cpu);
+        }
+      } catch {
+        // the process went away
+      }
+    }
+  }
+  return { atMs: Date.now(), byName, workerdThreads };
+}
+
+export interface CpuUse {
+  wallSeconds: number;
+  /** CPU seconds per process name over the interval. */
+  seconds: Record<string, number>;
+  /** Share of one core used by workerd's busiest thread over the interval (1 = a full core). */
+  busiestWorkerdThread: number;
+}
+
+export function between(a: Sample, b: Sample): CpuUse {
+  const wallSeconds = (b.atMs - a.atMs) / 1000;
+  const seconds: Record<string, number> = {};
+  for (const [name, cpu] of b.byName) seconds[name] = Math.max(0, cpu - (a.byName.get(name) ?? 0));
+  let busiest = 0;
+  for (const [tid, cpu] of b.workerdThreads) busiest = Math.max(busiest, cpu - (a.workerdThreads.get(tid) ?? 0));
+  return { wallSeconds, seconds, busiestWorkerdThread: wallSeconds > 0 ? busiest / wallSeconds : 0 };
+}

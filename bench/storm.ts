@@ -1,0 +1,130 @@
+/**
+ * The storm through daemon-hotfix: the planned events POSTed at their arrival times, then the GitHub double polled
+ * until every cluster is reflected (exactly one issue per fingerprint whose body shows the number of events sent
+ * for it) or the deadline passes. GitHub traffic is read from the double's call log.
+ */
+import type { CallEntry, GitHubDouble } from "../tests/github-double/index.ts";
+import type { Fingerprint } from "./events.ts";
+import { byKind, limitErrors, peakWritesPerMinute, repoIssues, type RepoIssues, writes } from "./github-calls.ts";
+import { agent, postJson } from "./http.ts";
+import { replay, type StormPlan } from "./schedule.ts";
+
+export interface StormResult {
+  sent: number;
+  /** Answers other than 200 queued: events the service did not take. */
+  notQueued: number;
+  answers: Record<string, number>;
+  maxSendLateMs: number;
+  sendSeconds: number;
+  firstEventAtMs: number;
+  lastEventAtMs: number;
+  /** First moment every cluster was seen reflected (null: never, within the deadline). */
+  reflectedAtMs: number | null;
+  secondsToReflect: number | null;
+  /** When the last GitHub write for a storm repo happened (from the call log). */
+  lastWriteAtMs: number | null;
+  repos: RepoIssues[];
+  issuesCreated: number;
+  /** Issues beyond the first per fingerprint. */
+  duplicates: number;
+  /** Fingerprints whose first issue shows a count other than the events sent. */
+  wrongCounts: Array<{ repo: string; expected: number; shown: number | null }>;
+  requests: number;
+  requestsByKind: ReturnType<typeof byKind>;
+  writes: number;
+  peakWritesStormRepos: number;
+  /** Peak writes of the token (all repos, ingest phase included) in any 60 s window. */
+  peakWritesToken: number;
+  secondaryLimitHits: number;
+  limitErrors: ReturnType<typeof limitErrors>;
+}
+
+export interface StormOptions {
+  url: string;
+  github: GitHubDouble;
+  token: string;
+  plan: StormPlan;
+  fingerprints: readonly Fingerprint[];
+  bodies: readonly string[];
+  deadlineMs: number;
+  log: (line: string) => void;
+}
+
+function reflected(github: GitHubDouble, fps: readonly Fingerprint[], expected: readonly number[]): { done: boolean; repos: RepoIssues[] } {
+  const repos = fps.map((fp) => repoIssues(github, fp.fullName));
+  const done = repos.every((r, i) => r.issues >= 1 && r.occurrences === expected[i]);
+  return { done, repos };
+}
+
+export async function runStorm(o: StormOptions): Promise<StormResult> {
+  const url = new URL("/", o.url);
+  const via = agent(256);
+  const pending: Promise<void>[] = [];
+  const answers: Record<string, number> = {};
+  let lastEventAtMs = 0;
+  const sent = await replay(o.plan, (i) => {
+    lastEventAtMs = Date.now();
+    pending.push(
+      postJson(url, o.bodies[i] ?? "", via).then((r) => {
+        let outcome = "";
+        try {
+          outcome = (JSON.parse(r.body) as { output?: { status?: string } }).output?.status ?? "";
+        } catch {
+          outcome = r.body.slice(0, 40);
+        }
+        const key = `${r.status} ${outcome}`.trim();
+        answers[key] = (answers[key] ?? 0) + 1;
+      }),
+    );
+  });
+  await Promise.all(pending);
+  via.destroy();
+  const sendSeconds = (lastEventAtMs - sent.startedAtMs) / 1000;
+  o.log(`storm: ${o.plan.events} events sent in ${sendSeconds.toFixed(1)} s (latest send ${sent.maxLateMs.toFixed(0)} ms behind schedule); waiting for GitHub to reflect them`);
+
+  const deadline = Date.now() + o.deadlineMs;
+  let state = reflected(o.github, o.fingerprints, o.plan.perFingerprint);
+  let lastReport = Date.now();
+  while (!state.done && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    state = reflected(o.github, o.fingerprints, o.plan.perFingerprint);
+    if (Date.now() - lastReport > 15_000) {
+      lastReport = Date.now();
+      const ok = state.repos.filter((r, i) => r.occurrences === o.plan.perFingerprint[i]).length;
+      const withIssue = state.repos.filter((r) => r.issues > 0).length;
+      o.log(`storm: ${withIssue}/${o.fingerprints.length} fingerprints have an issue, ${ok} show the final count (${((Date.now() - sent.startedAtMs) / 1000).toFixed(0)} s since the first event)`);
+    }
+  }
+  const reflectedAtMs = state.done ? Date.now() : null;
+
+  const stormRepos = new Set(o.fingerprints.map((fp) => fp.fullName.toLowerCase()));
+  const tokenCalls = o.github.calls.filter((c) => c.token === o.token);
+  const stormCalls: CallEntry[] = tokenCalls.filter((c) => c.repo !== null && stormRepos.has(c.repo.toLowerCase()));
+  const stormWrites = writes(stormCalls);
+  const notQueued = Object.entries(answers)
+    .filter(([k]) => k !== "200 queued")
+    .reduce((s, [, n]) => s + n, 0);
+  return {
+    sent: o.plan.events,
+    notQueued,
+    answers,
+    maxSendLateMs: sent.maxLateMs,
+    sendSeconds,
+    firstEventAtMs: sent.startedAtMs,
+    lastEventAtMs,
+    reflectedAtMs,
+    secondsToReflect: reflectedAtMs === null ? null : (reflectedAtMs - sent.startedAtMs) / 1000,
+    lastWriteAtMs: stormWrites.length ? Math.max(...stormWrites.map((c) => c.at)) : null,
+    repos: state.repos,
+    issuesCreated: state.repos.reduce((s, r) => s + r.issues, 0),
+    duplicates: state.repos.reduce((s, r) => s + Math.max(0, r.issues - 1), 0),
+    wrongCounts: state.repos.flatMap((r, i) => (r.occurrences === o.plan.perFingerprint[i] ? [] : [{ repo: r.repo, expected: o.plan.perFingerprint[i] ?? 0, shown: r.occurrences }])),
+    requests: stormCalls.length,
+    requestsByKind: byKind(stormCalls),
+    writes: stormWrites.length,
+    peakWritesStormRepos: peakWritesPerMinute(stormCalls).count,
+    peakWritesToken: peakWritesPerMinute(tokenCalls).count,
+    secondaryLimitHits: o.github.stats.secondaryLimitHits,
+    limitErrors: limitErrors(stormCalls),
+  };
+}

@@ -1,0 +1,151 @@
+import { evictAllDurableObjects } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { IngestAnswer } from "../../shared/ingest-output";
+import { kernelPluginError } from "../helpers/events";
+import { eventually, type FaultRule, github, type DoubleCall } from "../helpers/github";
+import { jsonRequest, postToWorker, signAsKernel } from "../helpers/kernel";
+
+/** mulberry32: the run's own deterministic randomness. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = 20261124;
+const EVENTS = 2_000;
+const REPOS = 10;
+const KINDS = ["HTTP 500: Internal Server Error", "HTTP 502: Bad Gateway"] as const; // 2 per repo → 20 fingerprints
+const CANARY = "ghp_CHAOScanary000000000000000000000000000";
+const BUDGET_PER_MINUTE = 80;
+
+const occurrences = (body: string | null) => Number(/\| Occurrences \| \*\*(\d+)\*\* \|/.exec(body ?? "")?.[1] ?? NaN);
+
+/** 20 % of GitHub requests to the run's repos fail, in every way GitHub fails (and in the one GitHub hides). */
+function faultRules(prefix: string): FaultRule[] {
+  const match = { path: `/repos/${prefix}` };
+  const each = (kind: FaultRule["kind"], share: number, extra: Partial<FaultRule> = {}): FaultRule & { probability: number } => ({ kind, match, times: 100_000, probability: share, ...extra });
+  // Rules are tried in order; each share is of the requests that reach it, so together they fail ≈ 20 %.
+  return [
+    each("status", 0.03, { status: 500 }),
+    each("status", 0.03, { status: 502 }),
+    each("status", 0.03, { status: 503 }),
+    each("secondary_limit", 0.03, { retryAfterSeconds: 1 }),
+    each("status", 0.03, { status: 429 }),
+    each("hang", 0.02, { hangMs: 1_500 }),
+    each("drop", 0.02),
+    // GitHub creates the issue, then the answer is lost: the consumer never confirms the create.
+    { kind: "commit_then_status", status: 502, match: { path: `/repos/${prefix}`, method: "POST" }, times: 100_000, probability: 0.03 },
+  ] as Array<FaultRule & { probability?: number }>;
+}
+
+describe("chaos: a storm under GitHub faults, crashes between create and confirm, and evictions", () => {
+  it("files exactly one issue per fingerprint, counts every accepted event once, leaks nothing, stays within budget", async () => {
+    const random = prng(SEED);
+    const run = `chaos${SEED.toString(36)}`;
+    const prefix = `acme/${run}-`;
+    const repos = Array.from({ length: REPOS }, (_, i) => `${prefix}${i}`);
+    for (const rule of faultRules(prefix)) await github.fault(rule);
+
+    // A skewed storm: repo i gets weight 1/(i+1); every fingerprint at least once.
+    const weights = repos.map((_, i) => 1 / (i + 1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const pick = () => {
+      let r = random() * total;
+      for (let i = 0; i < weights.length; i++) {
+        r -= weights[i] ?? 0;
+        if (r <= 0) return i;
+      }
+      return weights.length - 1;
+    };
+    const plan = Array.from({ length: EVENTS }, (_, n) => (n < REPOS * KINDS.length ? { repo: n % REPOS, kind: Math.floor(n / REPOS) } : { repo: pick(), kind: random() < 0.7 ? 0 : 1 }));
+
+    const accepted = new Map<string, number>();
+    let sent = 0;
+    const evictions = [500, 1_000, 1_500];
+    for (let start = 0; start < plan.length; start += 50) {
+      const slice = plan.slice(start, start + 50);
+      const answers = await Promise.all(
+        slice.map(async ({ repo, kind }, j) => {
+          const full = repos[repo] ?? "";
+          const [owner, name] = full.split("/");
+          const payload = kernelPluginError({
+            plugin: { type: "workflow", id: `${full}:compute.yml@main`, owner, repo: name },
+            error: { message: KINDS[kind] ?? "", status: null, category: "workflow" },
+            requestId: `${run}-${start + j}`,
+            timestamp: new Date().toISOString(),
+            logLines: [`DEBUG auth token=${CANARY}`, `ERROR dispatch failed with Bearer ${CANARY}`],
+          });
+          const res = await postToWorker(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 1 } })));
+          expect(res.status).toBe(200);
+          return res.json<IngestAnswer>();
+        }),
+      );
+      for (const answer of answers) {
+        expect(answer.output.status).toBe("queued");
+        const fp = answer.output.fingerprint ?? "";
+        accepted.set(fp, (accepted.get(fp) ?? 0) + 1);
+      }
+      sent += slice.length;
+      if (evictions.includes(sent)) await evictAllDurableObjects();
+    }
+    expect(sent).toBe(EVENTS);
+    expect(accepted.size).toBe(REPOS * KINDS.length);
+
+    // Every accepted event is counted exactly once, in its cluster.
+    const fingerprints = [...accepted.keys()];
+    await eventually(
+      async () => Promise.all(fingerprints.map((fp) => env.CLUSTER.getByName(fp).snapshot())),
+      (snapshots) => snapshots.every((s) => s !== null && s.total === accepted.get(s.fingerprint)),
+      120_000,
+    );
+    await evictAllDurableObjects();
+
+    // GitHub ends up with exactly one issue per fingerprint, each counting all of its events.
+    const issuesByRepo = await eventually(
+      async () => Promise.all(repos.map((r) => github.issues(r))),
+      (lists) =>
+        lists.every((issues) => issues.length === KINDS.length) &&
+        fingerprints.every((fp) => {
+          const issue = lists.flat().find((i) => (i.body ?? "").startsWith(`<!-- daemon-hotfix:fingerprint=${fp} -->`));
+          return issue !== undefined && occurrences(issue.body) === accepted.get(fp);
+        }),
+      180_000,
+    );
+    const issues = issuesByRepo.flat();
+    expect(issues).toHaveLength(REPOS * KINDS.length);
+    const sum = issues.reduce((a, i) => a + occurrences(i.body), 0);
+    expect(sum).toBe(EVENTS);
+
+    // Nothing was lost on the way: no dead letter for this run (every event is reflected in its cluster).
+    const dead = await env.DB.prepare(`SELECT reason FROM dead_letters WHERE repo LIKE ?`).bind(`${prefix}%`).all<{ reason: string }>();
+    for (const row of dead.results) expect(row.reason).not.toBe("");
+    expect(dead.results).toEqual([]);
+
+    // No planted secret reached GitHub, and the writes stayed within the budget.
+    const calls: DoubleCall[] = (await Promise.all(repos.map((r) => github.calls(r)))).flat();
+    const faulted = calls.filter((c) => c.fault !== undefined && c.fault !== null).length;
+    // ≈ 20 % of GitHub's answers were faults (few requests are made: events are counted, not written one by one).
+    expect(faulted / calls.length).toBeGreaterThan(0.1);
+    expect(faulted / calls.length).toBeLessThan(0.35);
+    expect(JSON.stringify(calls.map((c) => c.requestBody))).not.toContain(CANARY);
+    const enforced = calls.filter((c) => c.status === 403 && (c.fault === undefined || c.fault === null));
+    expect(enforced).toEqual([]);
+    const writes = calls.filter((c) => c.method !== "GET").map((c) => c.at).sort((a, b) => a - b);
+    let peak = 0;
+    for (let i = 0, j = 0; i < writes.length; i++) {
+      while ((writes[i] ?? 0) - (writes[j] ?? 0) >= 60_000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    expect(peak).toBeLessThanOrEqual(BUDGET_PER_MINUTE);
+    // A handful of writes per cluster, not one per event.
+    expect(writes.length).toBeLessThan(EVENTS / 10);
+    console.log(JSON.stringify({ chaos: { events: EVENTS, fingerprints: accepted.size, githubRequests: calls.length, faulted, writes: writes.length, peakWritesPerMinute: peak } }));
+  });
+});
