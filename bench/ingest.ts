@@ -18,6 +18,8 @@ export interface LevelResult {
   non200: number;
   /** Answers by `status output.status` (e.g. "200 queued"). */
   answers: Record<string, number>;
+  /** Fingerprints the service answered (`output.fingerprint`): the clusters these events went to. */
+  fingerprints: string[];
   cpu: cpu.CpuUse | null;
 }
 
@@ -43,11 +45,13 @@ export async function runLevel(baseUrl: string, bodies: readonly string[], concu
     const wallMs = performance.now() - started;
     const after = before ? cpu.sample() : null;
     const answers: Record<string, number> = {};
+    const fingerprints = new Set<string>();
     for (const r of results) {
       let outcome = "";
       try {
-        const parsed = JSON.parse(r.body) as { output?: { status?: string }; error?: string; code?: string };
+        const parsed = JSON.parse(r.body) as { output?: { status?: string; fingerprint?: string }; error?: string; code?: string };
         outcome = parsed.output?.status ?? parsed.code ?? parsed.error ?? "";
+        if (parsed.output?.fingerprint) fingerprints.add(parsed.output.fingerprint);
       } catch {
         outcome = r.body.slice(0, 40);
       }
@@ -62,6 +66,7 @@ export async function runLevel(baseUrl: string, bodies: readonly string[], concu
       latency: summarize(results.map((r) => r.ms)),
       non200: results.filter((r) => r.status !== 200).length,
       answers,
+      fingerprints: [...fingerprints],
       cpu: before && after ? cpu.between(before, after) : null,
     };
   } finally {

@@ -109,10 +109,29 @@ async function processed(s: LocalStack): Promise<number> {
   return (await metrics(s)).get("daemon_hotfix_events_processed_total") ?? 0;
 }
 
-async function waitProcessed(s: LocalStack, expected: number, timeoutMs: number): Promise<number | null> {
+/** Occurrences the clusters have counted (live, from their Durable Objects via the admin API). */
+async function counted(s: LocalStack, fps: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const fp of fps) {
+    const res = await s.admin(`/admin/clusters/${fp}`);
+    if (res.status === 404) continue; // not indexed yet
+    if (!res.ok) throw new Error(`/admin/clusters answered ${res.status}`);
+    total += ((await res.json()) as { cluster: { total: number } }).cluster.total;
+  }
+  return total;
+}
+
+/** Waits until the clusters `fps` have counted `expected` occurrences; the time that happened, or null. */
+async function waitCounted(s: LocalStack, fps: readonly string[], expected: number, timeoutMs: number): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
+  let lastLog = Date.now();
   while (Date.now() < deadline) {
-    if ((await processed(s)) >= expected) return Date.now();
+    const n = await counted(s, fps).catch(() => 0);
+    if (n >= expected) return Date.now();
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      log(`  consumer: ${n} of ${expected} events counted by their clusters (events_processed_total: ${await processed(s).catch(() => Number.NaN)})`);
+    }
     await sleep(500);
   }
   return null;
@@ -196,7 +215,9 @@ async function main(): Promise<number> {
   const ingestEnd = Date.now();
   const queuedSoFar = [warmup, ...levels].reduce((n, l) => n + (l.answers["200 queued"] ?? 0), 0);
   log(`waiting for the consumer to count the ${queuedSoFar} queued ingest events`);
-  const drainedAt = await waitProcessed(s, queuedSoFar, 180_000);
+  const ingestClusters = [...new Set([warmup, ...levels].flatMap((l) => l.fingerprints))];
+  const drainedAt = await waitCounted(s, ingestClusters, queuedSoFar, 180_000);
+  const processedAfterIngest = await processed(s);
   const drainEvents = levels.reduce((n, l) => n + l.requests, 0);
   const drain = {
     events: queuedSoFar,

@@ -4,7 +4,8 @@ import { fingerprint } from "../../shared/fingerprint";
 import { type FailureMessage, type FlushMessage, QueueMessage } from "../../shared/queue-message";
 import { toFieldIssues } from "../../shared/validation";
 import type { BudgetLimits } from "../durable/write-budget";
-import { budgetKey, createOctokit, githubToken } from "../github/client";
+import { createOctokit } from "../github/client";
+import { ConfigError, repoAuth } from "../github/credentials";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
 import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
 import { MetricsBuffer } from "../metrics/buffer";
@@ -45,7 +46,8 @@ interface Context {
   metrics: MetricsBuffer;
   /** Background work (index writes, error notes) the invocation must finish. */
   pending: Promise<void>[];
-  writer: () => Promise<GitHubWriter>;
+  /** The writer for a repo's credentials (one per token or App installation, shared within the batch). */
+  writerFor: (repo: string) => Promise<GitHubWriter>;
 }
 
 function countOutcome(ctx: Context, outcome: PlanOutcome): void {
@@ -69,7 +71,7 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
   if (recorded.blocked) return { deadLetter: recorded.blocked };
   if (recorded.plan) {
     try {
-      countOutcome(ctx, await runPlan(recorded.plan, cluster, ctx.writer));
+      countOutcome(ctx, await runPlan(recorded.plan, cluster, () => ctx.writerFor(recorded.plan?.repo ?? failure.target.repo)));
     } catch (error) {
       ctx.pending.push(cluster.snapshot().then((s) => (s ? upsertClusterIndex(ctx.env.DB, s) : undefined)));
       throw error;
@@ -81,7 +83,7 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
 async function handleFlush(message: FlushMessage, ctx: Context): Promise<void> {
   const cluster = ctx.env.CLUSTER.getByName(message.fingerprint);
   const plan = await cluster.plan(Date.now());
-  if (plan) countOutcome(ctx, await runPlan(plan, cluster, ctx.writer));
+  if (plan) countOutcome(ctx, await runPlan(plan, cluster, () => ctx.writerFor(plan.repo)));
 }
 
 async function handleMessage(message: Message<unknown>, ctx: Context): Promise<void> {
@@ -113,7 +115,12 @@ async function handleMessageTimed(message: Message<unknown>, ctx: Context): Prom
     }
     message.ack();
   } catch (error) {
-    const classified = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
+    if (error instanceof ConfigError) {
+      // Nothing to process with: keep the event (it waits for the operator) and say so loudly.
+      console.error(JSON.stringify({ msg: "misconfigured: cannot write to GitHub", error: error.message, eventId }));
+      ctx.metrics.inc("config_errors", { reason: "github_credentials" });
+    }
+    const classified = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error), ...(error instanceof ConfigError ? { delayMs: 300_000 } : {}) };
     if (classified.kind === "permanent") {
       if (body.type === "failure") await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `permanent: ${classified.reason}`, attempts: message.attempts, body: message.body });
       message.ack();
@@ -140,18 +147,27 @@ async function handleMessageTimed(message: Message<unknown>, ctx: Context): Prom
  * permanent trouble dead-letters it with the reason.
  */
 export async function consumeFailures(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  let writer: Promise<GitHubWriter> | undefined;
+  const writers = new Map<string, GitHubWriter>();
   const ctx: Context = {
     env,
     queue: batch.queue,
     metrics: new MetricsBuffer(),
     pending: [],
-    writer: () =>
-      (writer ??= (async () => {
-        const token = githubToken(env);
-        const budget = env.WRITE_BUDGET.getByName(await budgetKey(token));
-        return new GitHubWriter(createOctokit(env, token, ctx.metrics), budget, budgetLimits(env));
-      })()),
+    writerFor: async (repo) => {
+      const auth = await repoAuth(env, repo);
+      let writer = writers.get(auth.budgetKey);
+      if (!writer) {
+        writer = new GitHubWriter(createOctokit(env, auth, ctx.metrics), env.WRITE_BUDGET.getByName(auth.budgetKey), budgetLimits(env));
+        writers.set(auth.budgetKey, writer);
+        ctx.pending.push(
+          env.DB.prepare(`INSERT INTO budgets (key, updated_at) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`)
+            .bind(auth.budgetKey, new Date().toISOString())
+            .run()
+            .then(() => undefined),
+        );
+      }
+      return writer;
+    },
   };
   await Promise.all(batch.messages.map((message) => handleMessage(message, ctx)));
   ctx.pending.push(ctx.metrics.flush(env.DB, env.ANALYTICS));

@@ -1,15 +1,10 @@
 import type { Octokit } from "@octokit/core";
 import type { IssueState } from "../../shared/cluster-state";
 import { type BudgetLimits, SLOT_LATENESS_MS, type WriteBudget } from "../durable/write-budget";
-import { classifyGitHubError, type Classified } from "./classify";
+import { classifyGitHubError } from "./classify";
+import { GitHubFailure } from "./failure";
 
-/** A GitHub failure, sorted (see classify.ts). */
-export class GitHubFailure extends Error {
-  override readonly name = "GitHubFailure";
-  constructor(readonly classified: Classified) {
-    super(classified.reason);
-  }
-}
+export { GitHubFailure } from "./failure";
 
 /** Longest a write waits in-line for its slot; longer waits go back to the queue with that delay. */
 export const MAX_INLINE_WAIT_MS = 5_000;

@@ -3,6 +3,7 @@ import * as v from "valibot";
 import type { IngestAnswer } from "../../shared/ingest-output";
 import { PluginInputs } from "../../shared/plugin-input";
 import { toFieldIssues } from "../../shared/validation";
+import { configProblems } from "../config-check";
 import { AppError, errorResponse } from "../errors";
 import { opsRoutes } from "../ops/app";
 import { MetricsBuffer } from "../metrics/buffer";
@@ -36,7 +37,11 @@ export function createApp(): Hono<AppEnv> {
     return c.json(manifest(homepage));
   });
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // 200 when the Worker can do its job; 503 naming each configuration problem otherwise.
+  app.get("/healthz", async (c) => {
+    const problems = await configProblems(c.env);
+    return problems.length ? c.json({ status: "misconfigured", problems }, 503) : c.json({ status: "ok" });
+  });
   app.route("/", opsRoutes());
 
   app.post("/", async (c) => {

@@ -1,7 +1,7 @@
 import { LAG_BUCKETS, quantile } from "../../shared/metrics/exposition";
 import { BUCKET_SECONDS } from "../metrics/counters";
 import { issueUrl } from "./github-links";
-import { budgetLeft, histogramData } from "./metrics";
+import { budgetsLeft, histogramData } from "./metrics";
 
 export interface PluginSeries {
   plugin: string;
@@ -17,7 +17,8 @@ export interface DashboardData {
   clusters: Array<{ fingerprint: string; repo: string; plugin: string; state: string; total: number; lastSeen: string; issueNumber: number | null; issueUrl: string | null }>;
   deadLetters: { waiting: number; latest: Array<{ id: string; repo: string | null; reason: string; createdAt: string }> };
   lag: { p50: number | null; p95: number | null; count: number };
-  budget: { minute: number; hour: number; blockedUntilMs: number } | null;
+  /** The tightest budget in use (least left this minute), or null when none was used in the last hour. */
+  budget: { minute: number; hour: number; blockedUntilMs: number; budgets: number } | null;
   outcomes: Record<string, number>;
 }
 
@@ -46,7 +47,7 @@ export async function dashboardData(env: Env, nowMs = Date.now()): Promise<Dashb
     }>(),
     env.DB.prepare(`SELECT COUNT(*) AS n FROM dead_letters WHERE replayed_at IS NULL`).first<{ n: number }>(),
     env.DB.prepare(`SELECT id, repo, reason, created_at FROM dead_letters WHERE replayed_at IS NULL ORDER BY created_at DESC LIMIT 10`).all<{ id: string; repo: string | null; reason: string; created_at: string }>(),
-    budgetLeft(env),
+    budgetsLeft(env),
   ]);
 
   const byPlugin = new Map<string, number[]>();
@@ -85,7 +86,7 @@ export async function dashboardData(env: Env, nowMs = Date.now()): Promise<Dashb
     })),
     deadLetters: { waiting: waiting?.n ?? 0, latest: latest.results.map((d) => ({ id: d.id, repo: d.repo, reason: d.reason, createdAt: d.created_at })) },
     lag: { p50: quantile(0.5, LAG_BUCKETS, counts), p95: quantile(0.95, LAG_BUCKETS, counts), count: lagCount },
-    budget,
+    budget: budget.length ? { ...budget.reduce((a, b) => (b.minute < a.minute ? b : a)), budgets: budget.length } : null,
     outcomes,
   };
 }

@@ -68,7 +68,7 @@ export const Dashboard: FC<{ data: DashboardData }> = ({ data }) => {
             </div>
             <div class="tile" id="tile-budget">
               <b>{data.budget ? data.budget.minute : "—"}</b>
-              <span>{data.budget ? `GitHub writes left this minute (${data.budget.hour} this hour)` : "no GitHub token configured"}</span>
+              <span>{data.budget ? `GitHub writes left this minute (${data.budget.hour} this hour${data.budget.budgets > 1 ? `, tightest of ${data.budget.budgets} installations` : ""})` : "no GitHub writes in the last hour"}</span>
             </div>
           </div>
           <section id="error-rate">

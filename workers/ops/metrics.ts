@@ -1,6 +1,5 @@
 import { DURATION_BUCKETS, histogramSamples, LAG_BUCKETS, type MetricFamily, type Sample } from "../../shared/metrics/exposition";
 import { budgetLimits } from "../consumer/queue";
-import { budgetKey } from "../github/client";
 
 /** A stored counter and the Prometheus family it is exposed as (only low-cardinality labels are kept). */
 interface CounterSpec {
@@ -66,11 +65,24 @@ export function histogramData(rows: readonly Row[], stored: string): { counts: M
   return { counts, sum: sumMs / 1000 };
 }
 
-/** What GitHub writes the configured token has left (null without a token). */
-export async function budgetLeft(env: Env): Promise<{ minute: number; hour: number; blockedUntilMs: number } | null> {
-  if (!env.GITHUB_TOKEN) return null;
-  const stats = await env.WRITE_BUDGET.getByName(await budgetKey(env.GITHUB_TOKEN)).stats(Date.now(), budgetLimits(env));
-  return { minute: stats.remainingMinute, hour: stats.remainingHour, blockedUntilMs: stats.blockedUntilMs };
+export interface BudgetLeft {
+  key: string;
+  minute: number;
+  hour: number;
+  blockedUntilMs: number;
+}
+
+/** What GitHub writes each budget used in the last hour (a token, or an App installation) has left. */
+export async function budgetsLeft(env: Env): Promise<BudgetLeft[]> {
+  const since = new Date(Date.now() - 3_600_000).toISOString();
+  const keys = (await env.DB.prepare(`SELECT key FROM budgets WHERE updated_at >= ? ORDER BY key LIMIT 100`).bind(since).all<{ key: string }>()).results;
+  const limits = budgetLimits(env);
+  return Promise.all(
+    keys.map(async ({ key }) => {
+      const stats = await env.WRITE_BUDGET.getByName(key).stats(Date.now(), limits);
+      return { key, minute: stats.remainingMinute, hour: stats.remainingHour, blockedUntilMs: stats.blockedUntilMs };
+    }),
+  );
 }
 
 /** Every metric family, read from D1 (counters, histograms, the cluster index, dead letters) and the write budget. */
@@ -79,7 +91,7 @@ export async function collectMetrics(env: Env): Promise<MetricFamily[]> {
     env.DB.prepare(`SELECT name, labels, SUM(value) AS value FROM counters GROUP BY name, labels`).all<Row>(),
     env.DB.prepare(`SELECT COUNT(*) AS n FROM dead_letters WHERE replayed_at IS NULL`).first<{ n: number }>(),
     env.DB.prepare(`SELECT state, COUNT(*) AS n FROM clusters GROUP BY state`).all<{ state: string; n: number }>(),
-    budgetLeft(env),
+    budgetsLeft(env),
   ]);
   const rows = counterRows.results;
   const families: MetricFamily[] = COUNTERS.map((spec) => ({ name: spec.name, help: spec.help, type: "counter", samples: aggregate(rows, spec) }));
@@ -98,16 +110,14 @@ export async function collectMetrics(env: Env): Promise<MetricFamily[]> {
       samples: ["pending", "creating", "open", "closed", "blocked"].map((state) => ({ labels: { state }, value: states.get(state) ?? 0 })),
     },
   );
-  if (budget) {
-    families.push({
-      name: "daemon_hotfix_github_write_budget_remaining",
-      help: "GitHub writes left for the configured token in the current minute and hour.",
-      type: "gauge",
-      samples: [
-        { labels: { window: "minute" }, value: budget.minute },
-        { labels: { window: "hour" }, value: budget.hour },
-      ],
-    });
-  }
+  families.push({
+    name: "daemon_hotfix_github_write_budget_remaining",
+    help: "GitHub writes left in the current minute and hour, per budget (a token, or an App installation) used in the last hour.",
+    type: "gauge",
+    samples: budget.flatMap((b) => [
+      { labels: { budget: b.key, window: "minute" }, value: b.minute },
+      { labels: { budget: b.key, window: "hour" }, value: b.hour },
+    ]),
+  });
   return families;
 }
