@@ -11,7 +11,13 @@
  *   POST /_double/config {searchLagMs?, incompleteResults?, secondaryLimitPerMinute?, secondaryLimitPerHour?}
  *   POST /_double/manifests {url, manifest} (or {url, json})
  *   GET  /_double/stats, GET /_double/violations
+ *   POST /_double/app {appId, publicKeyPem, slug?}        configure the GitHub App (SPKI PEM public key)
+ *   GET  /_double/app                                    {app: {appId, slug, botLogin} | null, installations: [...]}
+ *   POST /_double/app/installations {installationId, owner, repos?, permissions?}   install the App
+ *   DELETE /_double/app/installations/{installationId}   uninstall it (its tokens answer 401)
+ *   POST /_double/app/expire-tokens                      every issued installation token expires now
  * JSON cannot carry Infinity: `times`, `searchLagMs` accept "Infinity" (or null) for it.
+ * reset keeps manifests and the App (configuration, installations, issued tokens).
  */
 import type { GitHubDouble } from "./double.ts";
 import { FAULT_KINDS } from "./faults.ts";
@@ -136,8 +142,48 @@ async function route(double: GitHubDouble, request: Request, url: URL): Promise<
       return json(200, double.stats);
     case "GET /_double/violations":
       return json(200, double.violations);
+    case "POST /_double/app": {
+      const body = await readJson(request);
+      const appId = typeof body.appId === "string" && /^\d+$/.test(body.appId) ? Number(body.appId) : num(body.appId, false);
+      const publicKeyPem = str(body.publicKeyPem);
+      if (appId === undefined) return bad("appId is required (a positive integer)");
+      if (!publicKeyPem) return bad("publicKeyPem is required (SPKI PEM)");
+      const slug = str(body.slug);
+      double.configureApp(slug === undefined ? { appId, publicKeyPem } : { appId, publicKeyPem, slug });
+      return json(200, { ok: true, app: double.appInfo() });
+    }
+    case "GET /_double/app":
+      return json(200, { app: double.appInfo(), installations: double.appInstallations() });
+    case "POST /_double/app/installations": {
+      const body = await readJson(request);
+      const installationId = num(body.installationId, false);
+      const owner = str(body.owner);
+      if (installationId === undefined) return bad("installationId is required (a positive integer)");
+      if (!owner) return bad("owner is required");
+      const target: Parameters<GitHubDouble["installApp"]>[1] = { owner };
+      if (body.repos !== undefined && body.repos !== null) {
+        if (!Array.isArray(body.repos) || !body.repos.every((r) => typeof r === "string")) return bad("repos must be an array of repo names");
+        target.repos = body.repos.filter((r): r is string => typeof r === "string");
+      }
+      if (isObject(body.permissions)) {
+        const permissions: Record<string, "read" | "write"> = {};
+        for (const [name, level] of Object.entries(body.permissions)) {
+          if (level !== "read" && level !== "write") return bad(`permissions.${name} must be "read" or "write"`);
+          permissions[name] = level;
+        }
+        target.permissions = permissions;
+      }
+      double.installApp(installationId, target);
+      return json(201, { ok: true });
+    }
+    case "POST /_double/app/expire-tokens":
+      return json(200, { ok: true, expired: double.expireInstallationTokens() });
     default:
       break;
+  }
+  const uninstall = /^\/_double\/app\/installations\/(\d+)$/.exec(path);
+  if (method === "DELETE" && uninstall) {
+    return double.uninstallApp(Number(uninstall[1])) ? json(200, { ok: true }) : json(404, { message: `github-double control: no installation ${uninstall[1] ?? ""}` });
   }
   const state = /^\/_double\/issues\/([^/]+)\/([^/]+)\/(\d+)\/(close|reopen)$/.exec(path);
   if (method === "POST" && state) {

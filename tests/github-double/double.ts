@@ -7,16 +7,24 @@
  *     (or 404 if that exact URL was not registered). The double knows nothing else about hosts.
  *  3. Everything else is GitHub (a leading `/api/v3` is stripped, GHES style): faults, then route match
  *     against the spec (404), User-Agent (403), auth (401), primary rate limit (403), missing repo (404),
- *     JSON parse (400), body validation against the spec (422), the operation (or 501), and finally the
- *     response is validated against the spec; a violation is recorded and answered 500.
+ *     repo outside an installation token's installation (404), installation permission (403), JSON parse
+ *     (400), body validation against the spec (422), the operation (or 501), and finally the response is
+ *     validated against the spec; a violation is recorded and answered 500.
+ *
+ * Auth (app.ts): a bearer shaped like a JWT is the App's JWT (only App endpoints, verified against the
+ * key given to configureApp()); a `ghs_` token the double issued is an installation token (bot
+ * `${slug}[bot]`, limits per installation, 401 once expired/revoked); any other token (including `ghs_`
+ * tokens the double did not issue) is accepted as before.
  */
+import { AppAuth, BAD_CREDENTIALS, JWT_OPERATIONS, JWT_UNDECODABLE, hasPermission, looksLikeJwt, notAccessible, requiredPermission } from "./app.ts";
+import type { AppConfig, AuthKind, InstallationRecord, InstallationTarget, TokenRecord } from "./app.ts";
 import { handleControl } from "./control.ts";
 import { Faults } from "./faults.ts";
 import type { FaultKind, FaultRule } from "./faults.ts";
 import { DOCS, PRIMARY_DOCS, SECONDARY_MESSAGE, SECONDARY_DOCS, error, json, notFound, toResponse, validationFailed } from "./http.ts";
 import type { Result } from "./http.ts";
 import { HANDLERS, setState } from "./operations.ts";
-import type { Core, DoubleConfig, DoubleStats, TokenKind } from "./operations.ts";
+import type { Core, Ctx, DoubleConfig, DoubleStats, TokenKind } from "./operations.ts";
 import { RateLimits } from "./ratelimit.ts";
 import type { RateLimitState } from "./ratelimit.ts";
 import { Router } from "./router.ts";
@@ -54,6 +62,10 @@ export interface CallEntry {
   /** Parsed JSON body, the raw text if it was not JSON, or null. */
   requestBody: unknown;
   token: string | null;
+  /** How the request authenticated: "jwt" (the App's JWT), "installation" (a token the double issued), "token" (any other); null without a token. */
+  auth: AuthKind | null;
+  /** The installation of an issued installation token. */
+  installationId?: number;
   /** "owner/repo" for /repos/{owner}/{repo}/... paths. */
   repo: string | null;
   /** True when the request changed state (a write that succeeded, even if its answer was then lost to a fault). */
@@ -65,6 +77,17 @@ export interface CallEntry {
 export type DoubleIssue = Record<string, unknown> & { comments_list: Record<string, unknown>[] };
 
 export type ConfigUpdate = Partial<DoubleConfig>;
+
+interface Auth {
+  kind: AuthKind;
+  /** Key of the per-token rate limits: `installation:<id>` for issued tokens, `app:<id>` for JWTs. */
+  limitKey: string;
+  record?: TokenRecord;
+}
+
+function freshStats(): DoubleStats {
+  return { requests: 0, secondaryLimitHits: 0, primaryLimitHits: 0, searchLimitHits: 0, faultsTriggered: 0, validationFailures: 0, notImplemented: [], appTokensIssued: 0, jwtRequests: 0 };
+}
 
 const DEFAULTS: DoubleConfig = { secondaryLimitPerMinute: 80, secondaryLimitPerHour: 500, searchLagMs: 10_000, incompleteResults: false };
 
@@ -129,7 +152,7 @@ function withHeaders(result: Result, headers: Record<string, string>): Result {
 export class GitHubDouble {
   readonly calls: CallEntry[] = [];
   readonly violations: string[] = [];
-  readonly stats: DoubleStats = { requests: 0, secondaryLimitHits: 0, primaryLimitHits: 0, searchLimitHits: 0, faultsTriggered: 0, validationFailures: 0, notImplemented: [] };
+  readonly stats: DoubleStats = freshStats();
   readonly config: DoubleConfig;
   private readonly initialConfig: DoubleConfig;
   private readonly now: () => number;
@@ -137,6 +160,7 @@ export class GitHubDouble {
   private readonly limits = new RateLimits();
   private readonly missing = new Set<string>();
   private readonly manifests = new Map<string, unknown>();
+  private readonly app = new AppAuth();
   private store = new Store();
   private requestSeq = 0;
 
@@ -238,7 +262,43 @@ export class GitHubDouble {
     else this.manifests.set(id, manifest);
   }
 
-  /** Forgets all GitHub state, calls, faults, violations, stats, missing repos and config changes. Manifests stay. */
+  // ---------------------------------------------------------------- GitHub App
+
+  /** Configures the GitHub App: JWTs must be RS256-signed by the private half of `publicKeyPem` with `iss` = appId. */
+  configureApp(config: AppConfig): void {
+    this.app.configure(config, this.now());
+  }
+
+  /** Installs the App on `target.owner` (all its repos, or only `target.repos`). Replaces an installation with that id. */
+  installApp(installationId: number, target: InstallationTarget): void {
+    this.app.install(installationId, target, this.now());
+  }
+
+  /** Removes the installation; its tokens answer 401 Bad credentials from now on. False if there was none. */
+  uninstallApp(installationId: number): boolean {
+    return this.app.uninstall(installationId);
+  }
+
+  /** Every installation token issued so far is expired now (401 Bad credentials); returns how many there are. */
+  expireInstallationTokens(): number {
+    return this.app.expireTokens(this.now());
+  }
+
+  /** The installations, as GitHub renders them (GET /app/installations). */
+  appInstallations(): Record<string, unknown>[] {
+    return [...this.app.installations.values()].map((i) => this.app.installationJson(i));
+  }
+
+  /** Whether the App is configured, and its id and slug. */
+  appInfo(): { appId: number; slug: string; botLogin: string } | null {
+    return this.app.config ? { appId: this.app.config.appId, slug: this.app.slug, botLogin: this.app.botLogin } : null;
+  }
+
+  /**
+   * Forgets all GitHub state, calls, faults, violations, stats, missing repos and config changes. Manifests,
+   * the App configuration, its installations and the tokens issued stay (set-up, like manifests; a client
+   * may hold a token across tests).
+   */
   reset(): void {
     this.store = new Store();
     this.calls.length = 0;
@@ -247,7 +307,7 @@ export class GitHubDouble {
     this.limits.reset();
     this.missing.clear();
     Object.assign(this.config, this.initialConfig);
-    Object.assign(this.stats, { requests: 0, secondaryLimitHits: 0, primaryLimitHits: 0, searchLimitHits: 0, faultsTriggered: 0, validationFailures: 0, notImplemented: [] });
+    Object.assign(this.stats, freshStats());
   }
 
   // ---------------------------------------------------------------- the Fetch handler
@@ -274,15 +334,20 @@ export class GitHubDouble {
       status: 0,
       requestBody: parseLoose(rawBody),
       token,
+      auth: null,
       repo,
       committed: false,
       fault: null,
     };
+    const auth = this.authOf(token);
+    if (auth) entry.auth = auth.kind;
+    if (auth?.record) entry.installationId = auth.record.installationId;
     this.calls.push(entry);
     this.stats.requests++;
+    if (auth?.kind === "jwt") this.stats.jwtRequests++;
 
     const resource = path.startsWith("/search/") ? "search" : "core";
-    const rate = token ? this.limits.consume(token, resource, now) : this.limits.consume("(anonymous)", "core", now, 60);
+    const rate = auth ? this.limits.consume(auth.limitKey, resource, now) : this.limits.consume("(anonymous)", "core", now, 60);
     const common = { ...rateLimitHeaders(rate), "x-github-request-id": `D0B1:${(++this.requestSeq).toString(16).toUpperCase()}`, "x-github-api-version-selected": "2022-11-28" };
 
     const fault = this.faults.take(method, path, repo);
@@ -298,7 +363,7 @@ export class GitHubDouble {
       }
     }
 
-    const result = withHeaders(this.process(request, url, method, path, rawBody, token, rate, entry), common);
+    const result = withHeaders(this.process(request, url, method, path, rawBody, token, auth, rate, entry), common);
     entry.status = result.status;
     entry.committed = method !== "GET" && method !== "HEAD" && result.status >= 200 && result.status < 300;
     if (fault?.kind === "commit_then_drop") {
@@ -335,7 +400,15 @@ export class GitHubDouble {
     }
   }
 
-  private process(request: Request, url: URL, method: string, path: string, rawBody: string, token: string | null, rate: RateLimitState, entry: CallEntry): Result {
+  private authOf(token: string | null): Auth | null {
+    if (!token) return null;
+    if (looksLikeJwt(token)) return { kind: "jwt", limitKey: this.app.config ? `app:${this.app.config.appId}` : token };
+    const record = this.app.tokens.get(token);
+    if (record) return { kind: "installation", limitKey: `installation:${record.installationId}`, record };
+    return { kind: "token", limitKey: token };
+  }
+
+  private process(request: Request, url: URL, method: string, path: string, rawBody: string, token: string | null, auth: Auth | null, rate: RateLimitState, entry: CallEntry): Result {
     const match = getRouter().match(method, path);
     if (!match) return notFound();
     const operation = match.operation;
@@ -347,7 +420,20 @@ export class GitHubDouble {
         text: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.\n",
       };
     }
-    if (!token) return this.checked(operation, error(401, "Requires authentication", DOCS));
+    if (!token || !auth) return this.checked(operation, error(401, "Requires authentication", DOCS));
+    const now = this.now();
+    if (auth.kind === "jwt") {
+      if (!JWT_OPERATIONS.has(operation.operationId)) return this.checked(operation, error(401, BAD_CREDENTIALS, DOCS));
+      const problem = this.app.verifyJwt(token, now);
+      if (problem) return this.checked(operation, error(401, problem, DOCS));
+    } else if (JWT_OPERATIONS.has(operation.operationId)) {
+      return this.checked(operation, error(401, JWT_UNDECODABLE, DOCS));
+    }
+    let installation: InstallationRecord | null = null;
+    if (auth.record) {
+      installation = this.app.usable(auth.record, now);
+      if (!installation) return this.checked(operation, error(401, BAD_CREDENTIALS, DOCS));
+    }
     if (rate.exceeded) {
       if (rate.resource === "search") this.stats.searchLimitHits++;
       else this.stats.primaryLimitHits++;
@@ -355,6 +441,12 @@ export class GitHubDouble {
     }
     if (match.params.owner !== undefined && match.params.repo !== undefined && this.missing.has(repoKey(`${match.params.owner}/${match.params.repo}`))) {
       return notFound();
+    }
+    if (installation && auth.record) {
+      const { owner, repo } = match.params;
+      if (owner !== undefined && repo !== undefined && !this.app.tokenCovers(auth.record, installation, owner, repo)) return notFound();
+      const need = requiredPermission(operation.operationId, method);
+      if (need && !hasPermission(auth.record.permissions, need)) return this.checked(operation, notAccessible());
     }
 
     let body: unknown;
@@ -383,9 +475,12 @@ export class GitHubDouble {
       return error(501, `github-double: ${operation.operationId} (${operation.method} ${operation.template}) is not implemented`, DOCS);
     }
     const kind = tokenKindOf(token);
-    const user = this.store.user(kind === "installation" ? BOT_LOGIN : DEV_LOGIN);
-    const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats };
-    const result = handler(core, { url, params: match.params, body, token, tokenKind: kind, user, now: this.now() });
+    const login = auth.kind === "installation" || auth.kind === "jwt" ? this.app.botLogin : kind === "installation" ? BOT_LOGIN : DEV_LOGIN;
+    const user = this.store.user(login);
+    const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats, app: this.app };
+    const ctx: Ctx = { url, params: match.params, body, token, tokenKind: kind, user, now: this.now(), auth: auth.kind, limitKey: auth.limitKey };
+    if (installation) ctx.installationId = installation.id;
+    const result = handler(core, ctx);
     if (result.status === 422) this.stats.validationFailures++;
     return this.checked(operation, result);
   }
@@ -421,6 +516,7 @@ export class GitHubDouble {
       status,
       requestBody: null,
       token: tokenOf(request.headers.get("authorization")),
+      auth: this.authOf(tokenOf(request.headers.get("authorization")))?.kind ?? null,
       repo: null,
       committed: false,
       fault: null,

@@ -2,6 +2,8 @@
  * The operations the double implements, keyed by the spec's operationId. Each gets a request that already
  * matched its route, passed auth and rate limits, and whose JSON body validated against the spec.
  */
+import { APP_HANDLERS } from "./app.ts";
+import type { AppAuth, AuthKind } from "./app.ts";
 import { clampInt, error, json, notFound, paginate, secondaryLimit, validationFailed } from "./http.ts";
 import type { Result } from "./http.ts";
 import type { RateLimits } from "./ratelimit.ts";
@@ -27,6 +29,10 @@ export interface DoubleStats {
   faultsTriggered: number;
   validationFailures: number;
   notImplemented: string[];
+  /** Installation access tokens minted (POST /app/installations/{id}/access_tokens → 201). */
+  appTokensIssued: number;
+  /** GitHub requests that carried a JWT (valid or not). */
+  jwtRequests: number;
 }
 
 export type TokenKind = "installation" | "user-to-server" | "personal";
@@ -36,6 +42,8 @@ export interface Core {
   config: DoubleConfig;
   limits: RateLimits;
   stats: DoubleStats;
+  /** GitHub App state (configuration, installations, issued tokens). */
+  app?: AppAuth;
 }
 
 export interface Ctx {
@@ -46,6 +54,12 @@ export interface Ctx {
   tokenKind: TokenKind;
   user: UserRecord;
   now: number;
+  /** How the request authenticated ("installation" = a token the double issued). */
+  auth?: AuthKind;
+  /** The installation of an issued installation token. */
+  installationId?: number;
+  /** Key of per-token limits (secondary limit): `installation:<id>` for issued tokens, else the token. */
+  limitKey?: string;
 }
 
 export type Handler = (core: Core, ctx: Ctx) => Result;
@@ -71,7 +85,7 @@ function body(ctx: Ctx): Record<string, unknown> {
 }
 
 function secondaryAllowed(core: Core, ctx: Ctx): boolean {
-  const ok = core.limits.allowCreation(ctx.token, ctx.now, core.config.secondaryLimitPerMinute, core.config.secondaryLimitPerHour);
+  const ok = core.limits.allowCreation(ctx.limitKey ?? ctx.token, ctx.now, core.config.secondaryLimitPerMinute, core.config.secondaryLimitPerHour);
   if (!ok) core.stats.secondaryLimitHits++;
   return ok;
 }
@@ -376,5 +390,6 @@ export const HANDLERS: Record<string, Handler> = {
   "issues/list-comments": listComments,
   "search/issues-and-pull-requests": searchIssues,
   "users/get-authenticated": getAuthenticatedUser,
+  ...APP_HANDLERS,
 };
 

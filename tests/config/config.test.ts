@@ -1,0 +1,101 @@
+import { generateKeyPairSync } from "node:crypto";
+import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createAppAuth } from "@octokit/auth-app";
+import { describe, expect, it } from "vitest";
+import type { FailureMessage } from "../../shared/queue-message";
+import { ConfigError, credentialsFrom, toPkcs8 } from "../../workers/github/credentials";
+import worker from "../../workers/index";
+import { createApp } from "../../workers/ingest/app";
+import { kernelPluginError } from "../helpers/events";
+import { jsonRequest, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
+
+const rsa = (type: "pkcs1" | "pkcs8") =>
+  generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type, format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey as unknown as string;
+
+describe("GitHub credentials", () => {
+  it("prefers App credentials, falls back to a token, and says what is missing", () => {
+    expect(credentialsFrom({ GITHUB_TOKEN: "t", APP_ID: "1", APP_PRIVATE_KEY: "k" })).toEqual({ kind: "app", appId: "1", privateKey: "k" });
+    expect(credentialsFrom({ GITHUB_TOKEN: "t", APP_ID: "", APP_PRIVATE_KEY: "" })).toEqual({ kind: "token", token: "t" });
+    expect(() => credentialsFrom({ GITHUB_TOKEN: "", APP_ID: "", APP_PRIVATE_KEY: "" })).toThrow(/no GitHub credentials: set GITHUB_TOKEN, or APP_ID and APP_PRIVATE_KEY/);
+    expect(() => credentialsFrom({ GITHUB_TOKEN: "t", APP_ID: "1", APP_PRIVATE_KEY: "" })).toThrow(ConfigError);
+  });
+
+  it("accepts the PKCS#1 key GitHub hands out, and PKCS#8, also with \\n escapes — and @octokit/auth-app signs with it inside workerd", async () => {
+    const pkcs1 = rsa("pkcs1");
+    expect(pkcs1).toContain("BEGIN RSA PRIVATE KEY");
+    const converted = toPkcs8(pkcs1);
+    expect(converted).toContain("BEGIN PRIVATE KEY");
+    expect(toPkcs8(pkcs1.replace(/\n/g, "\\n"))).toBe(converted);
+    const pkcs8 = rsa("pkcs8");
+    expect(toPkcs8(pkcs8)).toBe(pkcs8);
+    const { token } = await createAppAuth({ appId: 42, privateKey: converted })({ type: "app" });
+    const [header, payload] = token.split(".").slice(0, 2).map((part) => JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>);
+    expect(header).toMatchObject({ alg: "RS256" });
+    expect(payload).toMatchObject({ iss: 42 });
+    expect(() => toPkcs8("not a key")).toThrow(/APP_PRIVATE_KEY is not a PEM RSA private key/);
+  });
+});
+
+describe("GET /healthz", () => {
+  const health = async (overrides: Partial<Env>) => {
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(new Request("https://daemon-hotfix.example.test/healthz"), { ...env, ...overrides } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return { status: res.status, body: await res.json<{ status: string; problems?: string[] }>() };
+  };
+
+  it("is 200 when the configuration is usable", async () => {
+    expect(await health({})).toEqual({ status: 200, body: { status: "ok" } });
+    expect((await health({ GITHUB_TOKEN: "", APP_ID: "12345", APP_PRIVATE_KEY: rsa("pkcs1") })).status).toBe(200);
+  });
+
+  it.each([
+    [{ HOTFIX_CONFIG: '{"windowMinutes": -1}' }, "HOTFIX_CONFIG is invalid: HOTFIX_CONFIG.windowMinutes"],
+    [{ HOTFIX_CONFIG: "{not json" }, "HOTFIX_CONFIG is not valid JSON"],
+    [{ GITHUB_TOKEN: "", APP_ID: "", APP_PRIVATE_KEY: "" }, "no GitHub credentials"],
+    [{ GITHUB_TOKEN: "", APP_ID: "12", APP_PRIVATE_KEY: "" }, "GitHub App credentials are incomplete"],
+    [{ GITHUB_TOKEN: "", APP_ID: "12", APP_PRIVATE_KEY: "garbage" }, "APP_PRIVATE_KEY is not a PEM RSA private key"],
+    [{ KERNEL_PUBLIC_KEY: "" }, "KERNEL_PUBLIC_KEY is not set"],
+    [{ ADMIN_TOKEN: "" }, "ADMIN_TOKEN is not set"],
+  ] as const)("is 503 naming the problem: %o", async (overrides, problem) => {
+    const { status, body } = await health(overrides);
+    expect(status).toBe(503);
+    expect(body.status).toBe("misconfigured");
+    expect(body.problems?.join("\n")).toContain(problem);
+  });
+});
+
+describe("a deployed Worker without GitHub credentials", () => {
+  it("keeps the event on the queue, and says why in the logs and the metrics", async () => {
+    const queue = new RecordingQueue();
+    const repo = `acme/nocreds-${crypto.randomUUID().slice(0, 8)}`;
+    const [owner, name] = repo.split("/");
+    await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name } }))), { EVENTS: queue });
+    const noCredentials = { ...env, GITHUB_TOKEN: "", APP_ID: "", APP_PRIVATE_KEY: "" } as Env;
+    const batch = createMessageBatch("daemon-hotfix-events", [{ id: `nocreds-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: queue.sent[0] as FailureMessage }]);
+    const delays: Array<number | undefined> = [];
+    for (const message of batch.messages) {
+      const retry = message.retry.bind(message);
+      message.retry = (options?: QueueRetryOptions) => {
+        delays.push(options?.delaySeconds);
+        retry(options);
+      };
+    }
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
+    try {
+      const ctx = createExecutionContext();
+      await worker.queue(batch, noCredentials, ctx);
+      await waitOnExecutionContext(ctx);
+      expect((await getQueueResult(batch, ctx)).retryMessages).toHaveLength(1);
+    } finally {
+      console.error = original;
+    }
+    expect(delays).toEqual([300]);
+    expect(errors.join("\n")).toContain("misconfigured: cannot write to GitHub");
+    const counted = await env.DB.prepare(`SELECT SUM(value) AS n FROM counters WHERE name = 'config_errors'`).first<{ n: number }>();
+    expect(counted?.n).toBeGreaterThanOrEqual(1);
+  });
+});
