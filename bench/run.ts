@@ -12,8 +12,9 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
-import { type LocalStack, ROOT, startLocalStack } from "../tests/support/local-stack.ts";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { LocalStack } from "../tests/support/local-stack.ts";
 import { runBaseline } from "./baseline.ts";
 import { fingerprints, occurrence } from "./events.ts";
 import { type LevelResult, runFloor, runLevel } from "./ingest.ts";
@@ -21,6 +22,7 @@ import * as cpu from "./procstat.ts";
 import { type Check, markdown, type Report, summaryText, type Target } from "./report.ts";
 import { planStorm } from "./schedule.ts";
 import { job, signAll } from "./sign.ts";
+import { type Snapshot, takeSnapshot } from "./snapshot.ts";
 import { runStorm } from "./storm.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -56,6 +58,7 @@ const VARS = {
   GITHUB_WRITE_SPACING_MS: "1000",
 };
 const DAEMON_TOKEN = "ghp_localStackToken000000000000000000000"; // what local-stack.ts configures as GITHUB_TOKEN
+const ROOT = resolve(import.meta.dirname, "..");
 const RESULTS = join(import.meta.dirname, QUICK ? "results.quick.md" : "results.md");
 
 // ---------------------------------------------------------------- plumbing
@@ -64,6 +67,7 @@ const log = (line: string) => console.log(`[bench ${new Date().toISOString().sli
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let stack: LocalStack | null = null;
+let source: Snapshot | null = null;
 const wranglerTail: string[] = [];
 let consumerRetries = 0;
 
@@ -80,6 +84,8 @@ async function stopStack(): Promise<void> {
   const s = stack;
   stack = null;
   if (s) await s.stop().catch((e: unknown) => log(`stopping the stack failed: ${String(e)}`));
+  source?.remove();
+  source = null;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -173,6 +179,10 @@ async function main(): Promise<number> {
   });
   const allJobs = [...warmupJobs, ...levelJobs.flat(), ...stormJobs];
 
+  source = takeSnapshot(ROOT);
+  const snap = source;
+  const { startLocalStack } = (await import(pathToFileURL(join(snap.dir, "tests/support/local-stack.ts")).href)) as typeof import("../tests/support/local-stack.ts");
+  log(`service sources frozen at ${snap.commit}${snap.dirty.length ? ` + uncommitted changes in ${snap.dirty.join(", ")}` : ""} (copy in ${snap.dir})`);
   log(`starting wrangler dev + the GitHub double, and pre-signing ${allJobs.length} plugin inputs (outside any timed section)`);
   const signStart = Date.now();
   let signSeconds = 0;
@@ -224,28 +234,12 @@ async function main(): Promise<number> {
     secondsAfterLastRequest: drainedAt === null ? Number.NaN : (drainedAt - ingestEnd) / 1000,
     consumerEventsPerSecond: drainedAt === null ? Number.NaN : (drainEvents / (drainedAt - ingestStart)) * 1000,
   };
-  const processedBeforeStorm = await processed(s);
 
   // 2. Storm through daemon-hotfix.
   log(`storm: ${STORM.events} events over ${STORM.fingerprints} fingerprints in ${STORM.durationMs / 1000} s`);
-  let stormCountedAt: number | null = null;
-  let polling = true;
-  const stormStartedAt = Date.now();
-  const poller = (async () => {
-    while (polling && stormCountedAt === null) {
-      await sleep(1000);
-      try {
-        if ((await processed(s)) >= processedBeforeStorm + STORM.events) stormCountedAt = Date.now();
-      } catch {
-        // a failed poll is retried
-      }
-    }
-  })();
   const stormCpu0 = cpu.available() ? cpu.sample() : null;
-  const storm = await runStorm({ url: s.url, github: s.github, token: DAEMON_TOKEN, plan, fingerprints: stormFps, bodies: stormBodies, deadlineMs: REFLECT_DEADLINE_MS, log });
+  const storm = await runStorm({ url: s.url, github: s.github, token: DAEMON_TOKEN, plan, fingerprints: stormFps, bodies: stormBodies, deadlineMs: REFLECT_DEADLINE_MS, log, counted: (fps) => counted(s, fps) });
   const stormCpu1 = stormCpu0 ? cpu.sample() : null;
-  polling = false;
-  await poller;
   log(storm.secondsToReflect === null ? "storm: NOT reflected within the deadline" : `storm: reflected on GitHub ${storm.secondsToReflect.toFixed(1)} s after the first event`);
   const daemonCalls = s.github.calls.filter((c) => c.token === DAEMON_TOKEN);
   const daemonRefused = daemonCalls.filter((c) => c.status < 200 || c.status >= 400);
@@ -354,6 +348,7 @@ async function main(): Promise<number> {
   const report: Report = {
     date: new Date().toISOString(),
     command: QUICK ? "BENCH_QUICK=1 npm run bench" : "npm run bench",
+    source: `commit ${snap.commit}${snap.dirty.length ? ` plus the uncommitted changes in ${snap.dirty.join(", ")}` : " (clean)"}`,
     totalSeconds,
     machine: machineInfo,
     settings: [
@@ -371,7 +366,7 @@ async function main(): Promise<number> {
     levels,
     drain,
     storm,
-    stormDrainSeconds: stormCountedAt === null ? null : (stormCountedAt - stormStartedAt) / 1000,
+    stormDrainSeconds: storm.countedAtMs === null ? null : (storm.countedAtMs - storm.firstEventAtMs) / 1000,
     baseline,
     perFingerprint: plan.perFingerprint,
     serviceCounters,
@@ -381,6 +376,7 @@ async function main(): Promise<number> {
       `Pre-signing ${allJobs.length} inputs took ${signSeconds.toFixed(1)} s, concurrently with starting wrangler dev (${stackSeconds.toFixed(1)} s); the ingest levels and the storm send only pre-signed bodies.`,
       `CPU while the storm was sent and reflected (${stormCpu0 && stormCpu1 ? cpu.between(stormCpu0, stormCpu1).wallSeconds.toFixed(0) : "—"} s): ${stormCpu0 && stormCpu1 ? cpuText(cpu.between(stormCpu0, stormCpu1)) : "n/a"} cores.`,
       `Consumer retries seen in wrangler's log during the run: ${consumerRetries}.`,
+      `\`daemon_hotfix_events_processed_total\` read ${processedAfterIngest} once the ${queuedSoFar} ingest events were counted by their clusters, and ${serviceMetrics.get("daemon_hotfix_events_processed_total") ?? "—"} after the storm (expected ${queuedSoFar + STORM.events}).`,
       `The storm's events were answered: ${Object.entries(storm.answers).map(([k, n]) => `${k}: ${n}`).join(", ")}.`,
     ],
   };

@@ -21,6 +21,8 @@ export interface StormResult {
   /** First moment every cluster was seen reflected (null: never, within the deadline). */
   reflectedAtMs: number | null;
   secondsToReflect: number | null;
+  /** When the consumer had counted every storm event into its cluster (null: not seen). */
+  countedAtMs: number | null;
   /** When the last GitHub write for a storm repo happened (from the call log). */
   lastWriteAtMs: number | null;
   repos: RepoIssues[];
@@ -48,6 +50,8 @@ export interface StormOptions {
   bodies: readonly string[];
   deadlineMs: number;
   log: (line: string) => void;
+  /** Occurrences the given clusters have counted so far (asked every 2 s while waiting, until all are counted). */
+  counted?: (fingerprints: string[]) => Promise<number>;
 }
 
 function reflected(github: GitHubDouble, fps: readonly Fingerprint[], expected: readonly number[]): { done: boolean; repos: RepoIssues[] } {
@@ -61,6 +65,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const via = agent(256);
   const pending: Promise<void>[] = [];
   const answers: Record<string, number> = {};
+  const clusters = new Set<string>();
   let lastEventAtMs = 0;
   const sent = await replay(o.plan, (i) => {
     lastEventAtMs = Date.now();
@@ -68,7 +73,9 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
       postJson(url, o.bodies[i] ?? "", via).then((r) => {
         let outcome = "";
         try {
-          outcome = (JSON.parse(r.body) as { output?: { status?: string } }).output?.status ?? "";
+          const output = (JSON.parse(r.body) as { output?: { status?: string; fingerprint?: string } }).output;
+          outcome = output?.status ?? "";
+          if (output?.fingerprint) clusters.add(output.fingerprint);
         } catch {
           outcome = r.body.slice(0, 40);
         }
@@ -85,8 +92,15 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const deadline = Date.now() + o.deadlineMs;
   let state = reflected(o.github, o.fingerprints, o.plan.perFingerprint);
   let lastReport = Date.now();
+  let countedAtMs: number | null = null;
+  let lastProbe = 0;
   while (!state.done && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
+    if (o.counted && countedAtMs === null && Date.now() - lastProbe >= 2000) {
+      lastProbe = Date.now();
+      const n = await o.counted([...clusters]).catch(() => 0);
+      if (n >= o.plan.events) countedAtMs = Date.now();
+    }
     state = reflected(o.github, o.fingerprints, o.plan.perFingerprint);
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
@@ -113,6 +127,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     firstEventAtMs: sent.startedAtMs,
     lastEventAtMs,
     reflectedAtMs,
+    countedAtMs,
     secondsToReflect: reflectedAtMs === null ? null : (reflectedAtMs - sent.startedAtMs) / 1000,
     lastWriteAtMs: stormWrites.length ? Math.max(...stormWrites.map((c) => c.at)) : null,
     repos: state.repos,

@@ -239,10 +239,9 @@ export class AppAuth {
     return record;
   }
 
+  /** The App's owner: an organization named like the slug. */
   appOwner(): UserRecord {
-    const first = this.installations.values().next().value;
-    const login = first?.owner ?? this.slug;
-    return { login, id: hashId(login.toLowerCase()), type: "Organization" };
+    return { login: this.slug, id: hashId(this.slug.toLowerCase()), type: "Organization" };
   }
 
   appJson(now: number): Record<string, unknown> {

@@ -3,6 +3,7 @@
  *   npm test (the "github-double" vitest project, in Node)
  */
 import assert from "node:assert/strict";
+import { generateKeyPairSync, sign } from "node:crypto";
 import { afterEach, beforeEach, describe, test } from "vitest";
 import { GitHubDouble, startServer } from "./index.ts";
 import { HANDLERS } from "./operations.ts";
@@ -604,5 +605,264 @@ describe("with the project's Octokit", () => {
     );
     const call = double.calls[0];
     assert.match(String(call?.token), /^ghs_/);
+  });
+});
+
+describe("GitHub App authentication", () => {
+  const APP_ID = 424242;
+  const INSTALLATION = 77;
+  const keys = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  const otherKeys = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+  /** An RS256 JWT signed like an App would (claims in seconds, from the injected clock by default). */
+  function jwt(claims: Record<string, unknown> = {}, privateKey: string = keys.privateKey): string {
+    const iat = Math.floor(clock / 1000) - 60;
+    const payload = { iat, exp: iat + 600, iss: String(APP_ID), ...claims };
+    const data = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(payload)}`;
+    return `${data}.${sign("sha256", Buffer.from(data), privateKey).toString("base64url")}`;
+  }
+
+  async function bearer(method: string, path: string, token: string, body?: unknown) {
+    const init: RequestInit = { method, headers: { "user-agent": "github-double-test", accept: "application/vnd.github+json", authorization: `Bearer ${token}` } };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const response = await double.handle(new Request(`${API}${path}`, init));
+    const text = await response.text();
+    return { status: response.status, json: (text === "" ? null : JSON.parse(text)) as unknown, headers: response.headers };
+  }
+
+  async function mint(installationId = INSTALLATION, body?: unknown): Promise<string> {
+    const r = await bearer("POST", `/app/installations/${installationId}/access_tokens`, jwt(), body);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    return String(obj(r.json).token);
+  }
+
+  const control = async (method: string, path: string, body?: unknown) => {
+    const init: RequestInit = { method };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const r = await double.handle(new Request(`http://127.0.0.1:8789${path}`, init));
+    return { status: r.status, json: (await r.json()) as unknown };
+  };
+
+  beforeEach(() => {
+    double.configureApp({ appId: APP_ID, publicKeyPem: keys.publicKey });
+    double.installApp(INSTALLATION, { owner: "acme", repos: ["widgets"] });
+  });
+
+  test("GET /app with a valid JWT is the App (integration schema)", async () => {
+    const r = await bearer("GET", "/app", jwt());
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const app = obj(r.json);
+    assert.equal(app.id, APP_ID);
+    assert.equal(app.slug, "daemon-hotfix");
+    assert.equal(app.html_url, "https://github.com/apps/daemon-hotfix");
+    assert.ok(schemaValidator("integration")(app), JSON.stringify(schemaValidator("integration").errors));
+    assert.equal(double.stats.jwtRequests, 1);
+    assert.equal(double.calls.at(-1)?.auth, "jwt");
+    assert.equal((await bearer("GET", "/app", jwt({ iss: APP_ID }))).status, 200, "iss may be a number");
+  });
+
+  test("bad JWTs are 401 with GitHub's messages", async () => {
+    const message = async (token: string) => {
+      const r = await bearer("GET", "/app", token);
+      assert.equal(r.status, 401);
+      assert.equal(obj(r.json).documentation_url, "https://docs.github.com/rest");
+      return obj(r.json).message;
+    };
+    const undecodable = "A JSON web token could not be decoded";
+    assert.equal(await message(jwt({}, otherKeys.privateKey)), undecodable, "signed with another key");
+    const good = jwt();
+    assert.equal(await message(`${good.slice(0, -4)}AAAA`), undecodable, "tampered signature");
+    assert.equal(await message("abc.def.ghi"), undecodable, "not a valid JWT");
+    assert.equal(await message(`${b64({ alg: "HS256", typ: "JWT" })}.${good.split(".")[1] ?? ""}.x`), undecodable, "not RS256");
+    assert.equal(await message(jwt({ iss: "999" })), undecodable, "another App");
+    assert.equal(await message(jwt({ iss: "Iv1.abc" })), "'Issuer' claim ('iss') must be an Integer");
+    assert.equal(
+      await message(jwt({ iat: Math.floor(clock / 1000) + 120, exp: Math.floor(clock / 1000) + 300 })),
+      "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+    );
+    const expired = jwt();
+    clock += 601_000;
+    assert.equal(
+      await message(expired),
+      "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      "expired",
+    );
+    const iat = Math.floor(clock / 1000) - 30;
+    assert.equal(await message(jwt({ iat, exp: iat + 601 })), "'Expiration time' claim ('exp') is too far in the future");
+    assert.equal((await bearer("GET", "/app", jwt({ iat, exp: iat + 600 }))).status, 200);
+    assert.equal(double.stats.jwtRequests, 10);
+  });
+
+  test("a JWT only opens App endpoints; other tokens do not open them", async () => {
+    const r = await bearer("POST", `/repos/${REPO}/issues`, jwt(), { title: "x" });
+    assert.equal(r.status, 401);
+    assert.equal(obj(r.json).message, "Bad credentials");
+    assert.equal(double.issues(REPO).length, 0);
+    const pat = await call("GET", "/app");
+    assert.equal(pat.status, 401);
+    assert.equal(obj(pat.json).message, "A JSON web token could not be decoded");
+  });
+
+  test("GET /repos/{owner}/{repo}/installation: found, 404 where the App is not installed or the repo is missing", async () => {
+    const found = await bearer("GET", `/repos/${REPO}/installation`, jwt());
+    assert.equal(found.status, 200, JSON.stringify(found.json));
+    const installation = obj(found.json);
+    assert.equal(installation.id, INSTALLATION);
+    assert.equal(installation.app_id, APP_ID);
+    assert.equal(installation.app_slug, "daemon-hotfix");
+    assert.equal(obj(installation.account).login, "acme");
+    assert.equal(installation.repository_selection, "selected");
+    assert.deepEqual(installation.permissions, { issues: "write", metadata: "read" });
+    assert.equal(installation.access_tokens_url, `${API}/app/installations/${INSTALLATION}/access_tokens`);
+    assert.ok(schemaValidator("installation")(installation), JSON.stringify(schemaValidator("installation").errors));
+
+    const notInstalled = await bearer("GET", "/repos/acme/gadgets/installation", jwt());
+    assert.equal(notInstalled.status, 404);
+    assert.equal(obj(notInstalled.json).message, "Not Found");
+    assert.equal((await bearer("GET", "/repos/other/widgets/installation", jwt())).status, 404);
+
+    double.installApp(88, { owner: "other" });
+    const all = await bearer("GET", "/repos/other/anything/installation", jwt());
+    assert.equal(obj(all.json).id, 88);
+    assert.equal(obj(all.json).repository_selection, "all");
+    double.markMissing("other/anything");
+    assert.equal((await bearer("GET", "/repos/other/anything/installation", jwt())).status, 404);
+    double.uninstallApp(88);
+    assert.equal((await bearer("GET", "/repos/other/else/installation", jwt())).status, 404);
+  });
+
+  test("minting an installation token, then acting as the bot with it", async () => {
+    const r = await bearer("POST", `/app/installations/${INSTALLATION}/access_tokens`, jwt());
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    const minted = obj(r.json);
+    assert.match(String(minted.token), /^ghs_[A-Za-z0-9]{36}$/);
+    assert.equal(minted.expires_at, new Date(clock + 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z"));
+    assert.deepEqual(minted.permissions, { issues: "write", metadata: "read" });
+    assert.equal(minted.repository_selection, "selected");
+    assert.ok(schemaValidator("installation-token")(minted));
+    assert.equal(double.stats.appTokensIssued, 1);
+    assert.equal(obj((await control("GET", "/_double/stats")).json).appTokensIssued, 1);
+    assert.equal((await bearer("POST", "/app/installations/999/access_tokens", jwt())).status, 404, "unknown installation");
+    assert.equal(double.stats.appTokensIssued, 1);
+
+    const token = String(minted.token);
+    for (const created of [await createIssue("from the bot", {}, token), await bearer("POST", `/repos/${REPO}/issues`, token, { title: "via Bearer" })]) {
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      assert.equal(obj(obj(created.json).user).login, "daemon-hotfix[bot]");
+      assert.equal(obj(obj(created.json).user).type, "Bot");
+    }
+    const entry = double.calls.at(-1);
+    assert.equal(entry?.auth, "installation");
+    assert.equal(entry?.installationId, INSTALLATION);
+    assert.equal((await call("GET", "/user", undefined, token)).status, 403, "GET /user: Resource not accessible by integration");
+    assert.equal((await bearer("GET", "/app", token)).status, 401, "an installation token is not a JWT");
+  });
+
+  test("a token used after it expired (1 h) or after expire-tokens is 401 Bad credentials", async () => {
+    const token = await mint();
+    clock += 3_599_000;
+    assert.equal((await createIssue("still valid", {}, token)).status, 201);
+    clock += 1_001;
+    const late = await createIssue("too late", {}, token);
+    assert.equal(late.status, 401);
+    assert.deepEqual(obj(late.json).message, "Bad credentials");
+    assert.equal(obj(late.json).documentation_url, "https://docs.github.com/rest");
+    assert.equal(double.issues(REPO).length, 1);
+
+    const fresh = await mint();
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, fresh)).status, 200);
+    assert.equal(obj((await control("POST", "/_double/app/expire-tokens")).json).ok, true);
+    const expired = await call("GET", `/repos/${REPO}/issues`, undefined, fresh);
+    assert.equal(expired.status, 401);
+    assert.equal(obj(expired.json).message, "Bad credentials");
+    const again = await mint();
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, again)).status, 200, "a new token works");
+    double.expireInstallationTokens();
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, again)).status, 401);
+    assert.equal(double.stats.appTokensIssued, 3);
+  });
+
+  test("a token on a repo its installation does not cover is 404; revoked or uninstalled is 401", async () => {
+    const token = await mint();
+    for (const path of ["/repos/acme/gadgets/issues", "/repos/other/widgets/issues", "/repos/acme/gadgets"]) {
+      const r = await call("GET", path, undefined, token);
+      assert.equal(r.status, 404, path);
+      assert.equal(obj(r.json).message, "Not Found");
+    }
+    assert.equal((await call("POST", "/repos/acme/gadgets/issues", { title: "x" }, token)).status, 404);
+    assert.equal(double.issues("acme/gadgets").length, 0);
+    assert.equal((await call("GET", `/repos/${REPO}`, undefined, token)).status, 200);
+    assert.equal((await call("GET", "/repos/acme/gadgets/issues", undefined, "ghs_not_issued_by_the_double")).status, 200, "unknown ghs_ tokens keep working");
+
+    const narrowed = await mint(INSTALLATION, { permissions: { issues: "read" } });
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, narrowed)).status, 200);
+    const denied = await createIssue("x", {}, narrowed);
+    assert.equal(denied.status, 403);
+    assert.equal(obj(denied.json).message, "Resource not accessible by integration");
+    assert.equal((await bearer("POST", `/app/installations/${INSTALLATION}/access_tokens`, jwt(), { repositories: ["gadgets"] })).status, 422);
+
+    assert.equal((await bearer("DELETE", "/installation/token", token)).status, 204);
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, token)).status, 401, "revoked");
+    double.uninstallApp(INSTALLATION);
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, narrowed)).status, 401, "installation removed");
+    assert.equal((await bearer("POST", `/app/installations/${INSTALLATION}/access_tokens`, jwt())).status, 404);
+  });
+
+  test("limits are per installation for issued tokens", async () => {
+    double = new GitHubDouble({ now: () => clock, secondaryLimitPerMinute: 2 });
+    double.configureApp({ appId: APP_ID, publicKeyPem: keys.publicKey, slug: "my-app" });
+    double.installApp(INSTALLATION, { owner: "acme" });
+    const a = await mint();
+    const b = await mint();
+    const first = await call("GET", `/repos/${REPO}/issues`, undefined, a);
+    const second = await call("GET", `/repos/${REPO}/issues`, undefined, b);
+    assert.equal(first.headers.get("x-ratelimit-remaining"), "4999");
+    assert.equal(second.headers.get("x-ratelimit-remaining"), "4998", "two tokens of one installation share its limit");
+    const byBot = await createIssue("1", {}, a);
+    assert.equal(obj(obj(byBot.json).user).login, "my-app[bot]");
+    assert.equal((await createIssue("2", {}, b)).status, 201);
+    assert.equal((await createIssue("3", {}, a)).status, 403, "the secondary limit counts the installation, not the token");
+    assert.equal(double.stats.secondaryLimitHits, 1);
+  });
+
+  test("the App over the control API", async () => {
+    double = new GitHubDouble({ now: () => clock });
+    assert.equal((await control("POST", "/_double/app", { appId: APP_ID, publicKeyPem: "not a key" })).status, 400);
+    assert.equal((await control("POST", "/_double/app", { appId: APP_ID, publicKeyPem: keys.publicKey, slug: "ctl-app" })).status, 200);
+    assert.equal((await control("POST", "/_double/app/installations", { installationId: 5, owner: "acme", repos: ["widgets"] })).status, 201);
+    const info = obj((await control("GET", "/_double/app")).json);
+    assert.equal(obj(info.app).botLogin, "ctl-app[bot]");
+    assert.equal(arr(info.installations).length, 1);
+    const token = await mint(5);
+    assert.equal(obj(obj((await createIssue("ctl", {}, token)).json).user).login, "ctl-app[bot]");
+    double.reset();
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, token)).status, 200, "reset keeps the App, installations and tokens");
+    assert.equal((await control("DELETE", "/_double/app/installations/5")).status, 200);
+    assert.equal((await call("GET", `/repos/${REPO}/issues`, undefined, token)).status, 401);
+    assert.equal((await control("DELETE", "/_double/app/installations/5")).status, 404);
+  });
+
+  test("@octokit/core with a JWT, then with the installation token", async () => {
+    const { Octokit } = await import("@octokit/core");
+    const fetch = (url: string | URL | Request, init?: RequestInit) => double.handle(new Request(url, init));
+    const asApp = new Octokit({ auth: jwt(), request: { fetch } });
+    const { data: installation } = await asApp.request("GET /repos/{owner}/{repo}/installation", { owner: "acme", repo: "widgets" });
+    const { data: minted } = await asApp.request("POST /app/installations/{installation_id}/access_tokens", { installation_id: installation.id });
+    const asInstallation = new Octokit({ auth: minted.token, request: { fetch } });
+    const created = await asInstallation.request("POST /repos/{owner}/{repo}/issues", { owner: "acme", repo: "widgets", title: "via the App" });
+    assert.equal(created.data.user?.login, "daemon-hotfix[bot]");
+    await assert.rejects(
+      asInstallation.request("GET /repos/{owner}/{repo}/issues", { owner: "acme", repo: "gadgets" }),
+      (e: unknown) => typeof e === "object" && e !== null && "status" in e && e.status === 404,
+    );
   });
 });
