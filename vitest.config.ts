@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { GitHubDouble } from "./tests/github-double/index.ts";
+import { FakeAI } from "./tests/support/fake-ai.ts";
 
 /** A kernel key pair made for this run: tests sign like the kernel with the private half. */
 function kernelKeyPair(): { publicKey: string; privateKey: string } {
@@ -29,7 +30,9 @@ export default defineConfig(async () => {
    * Worker and of the tests reaches it). Tests keep to their own repos, so files running side by side do not see
    * each other's issues.
    */
-  const workersProject = (name: string, include: string[], options: { exclude?: string[]; bindings?: Record<string, string>; github: GitHubDouble; testTimeout?: number }) => ({
+  const workersProject = (name: string, include: string[], options: { exclude?: string[]; bindings?: Record<string, string>; github: GitHubDouble; testTimeout?: number }) => {
+    const ai = new FakeAI();
+    return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
@@ -61,8 +64,9 @@ export default defineConfig(async () => {
             "daemon-hotfix-events": queue("daemon-hotfix-dlq"),
             "daemon-hotfix-dlq": queue(),
           },
-          // Tests run offline: any outbound fetch is answered by the double, never by the network.
-          outboundService: (request: Request) => options.github.handle(request),
+          // Tests run offline: every outbound fetch is answered here — the fake AI at ai.test, GitHub (and plugin
+          // manifests) by the double — never by the network.
+          outboundService: (request: Request) => (new URL(request.url).hostname === "ai.test" ? ai.handle(request) : options.github.handle(request)),
         },
       }),
     ],
@@ -73,7 +77,8 @@ export default defineConfig(async () => {
       setupFiles: ["./tests/setup/apply-migrations.ts"],
       testTimeout: options.testTimeout ?? 30_000,
     },
-  });
+  };
+  };
 
   const github = new GitHubDouble();
   github.warmUp();

@@ -28,6 +28,7 @@ export interface FloorResult {
   requests: number;
   requestsPerSecond: number;
   latency: LatencySummary;
+  cpu: cpu.CpuUse | null;
 }
 
 async function openConnections(url: URL, via: Agent, concurrency: number): Promise<void> {
@@ -79,10 +80,12 @@ export async function runFloor(baseUrl: string, requests: number, concurrency: n
   const via = agent(concurrency);
   try {
     await openConnections(url, via, concurrency);
+    const before = cpu.available() ? cpu.sample() : null;
     const started = performance.now();
     const results = await closedLoop(requests, concurrency, () => get(url, via));
     const wallMs = performance.now() - started;
-    return { concurrency, requests, requestsPerSecond: (requests / wallMs) * 1000, latency: summarize(results.map((r) => r.ms)) };
+    const after = before ? cpu.sample() : null;
+    return { concurrency, requests, requestsPerSecond: (requests / wallMs) * 1000, latency: summarize(results.map((r) => r.ms)), cpu: before && after ? cpu.between(before, after) : null };
   } finally {
     via.destroy();
   }

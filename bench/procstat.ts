@@ -8,6 +8,8 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 interface Sample {
   atMs: number;
+  /** CPU seconds the whole machine spent busy (all processes, /proc/stat). */
+  systemBusy: number;
   /** CPU seconds per process name (descendants of this process, plus "bench" for this process). */
   byName: Map<string, number>;
   /** CPU seconds per workerd thread id. */
@@ -60,6 +62,16 @@ export function available(): boolean {
   }
 }
 
+function systemBusy(): number {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 export function sample(): Sample {
   const byName = new Map<string, number>();
   const workerdThreads = new Map<string, number>();
@@ -68,7 +80,8 @@ export function sample(): Sample {
   for (const [pid, comm] of descendants(process.pid)) {
     const s = statOf(`/proc/${pid}/stat`);
     if (!s) continue;
-    const name = comm === "node" || comm.startsWith("node") ? "wrangler (node)" : comm;
+    // wrangler's node process shows as "node" or, by its main thread's name, "MainThread".
+    const name = comm === "node" || comm === "MainThread" ? "wrangler (node)" : comm;
     byName.set(name, (byName.get(name) ?? 0) + s.cpu);
     if (comm === "workerd") {
       try {
@@ -81,7 +94,7 @@ export function sample(): Sample {
       }
     }
   }
-  return { atMs: Date.now(), byName, workerdThreads };
+  return { atMs: Date.now(), systemBusy: systemBusy(), byName, workerdThreads };
 }
 
 export interface CpuUse {
@@ -90,6 +103,8 @@ export interface CpuUse {
   seconds: Record<string, number>;
   /** Share of one core used by workerd's busiest thread over the interval (1 = a full core). */
   busiestWorkerdThread: number;
+  /** Cores used by processes that are not the bench's (other work on the machine), over the interval. */
+  otherCores: number;
 }
 
 export function between(a: Sample, b: Sample): CpuUse {
@@ -98,5 +113,7 @@ export function between(a: Sample, b: Sample): CpuUse {
   for (const [name, cpu] of b.byName) seconds[name] = Math.max(0, cpu - (a.byName.get(name) ?? 0));
   let busiest = 0;
   for (const [tid, cpu] of b.workerdThreads) busiest = Math.max(busiest, cpu - (a.workerdThreads.get(tid) ?? 0));
-  return { wallSeconds, seconds, busiestWorkerdThread: wallSeconds > 0 ? busiest / wallSeconds : 0 };
+  const ours = Object.values(seconds).reduce((x, y) => x + y, 0);
+  const other = Math.max(0, b.systemBusy - a.systemBusy - ours);
+  return { wallSeconds, seconds, busiestWorkerdThread: wallSeconds > 0 ? busiest / wallSeconds : 0, otherCores: wallSeconds > 0 ? other / wallSeconds : 0 };
 }

@@ -36,6 +36,7 @@ export interface Report {
   machine: Machine;
   settings: string[];
   warmup: LevelResult;
+  diagnostics: { disabled: LevelResult; duplicate: LevelResult };
   floors: FloorResult[];
   levels: LevelResult[];
   drain: { events: number; secondsAfterLastRequest: number; consumerEventsPerSecond: number };
@@ -55,10 +56,10 @@ const int = (n: number | null | undefined): string => (n === null || n === undef
 function cpuCell(c: CpuUse | null): string {
   if (!c) return "—";
   const parts = Object.entries(c.seconds)
-    .filter(([, s]) => s >= 0.05)
+    .filter(([, s]) => s / c.wallSeconds >= 0.01)
     .sort((a, b) => b[1] - a[1])
     .map(([name, s]) => `${name} ${f(s / c.wallSeconds, 2)}`);
-  return `${parts.join(", ")}; busiest workerd thread ${f(c.busiestWorkerdThread * 100, 0)} %`;
+  return `${parts.join(", ")}; busiest workerd thread ${f(c.busiestWorkerdThread * 100, 0)} %; other processes on the machine ${f(c.otherCores, 2)}`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -103,6 +104,9 @@ export function markdown(r: Report): string {
       ) +
       `\n\nFloor — \`GET /healthz\` (no work: wrangler dev's proxy + workerd + this client):\n\n` +
       table(["concurrency", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms"], r.floors.map((x) => [String(x.concurrency), int(x.requests), int(x.requestsPerSecond), f(x.latency.p50, 2), f(x.latency.p95, 2), f(x.latency.p99, 2)])) +
+      `\n\n### Where the ingest time goes (concurrency ${r.diagnostics.disabled.concurrency})\n\n` +
+      `The same request cut short at two points, measured after the consumer had caught up (so nothing else ran), next to the floor and the full path:\n\n` +
+      table(["path", "adds", "requests/s", "p50 ms", "p99 ms", "workerd CPU ms / request", "cores used (bench + stack)", "workerd's busiest thread"], diagnosticRows(r)) +
       `\n\nWarm-up before the levels (not counted above): ${int(r.warmup.requests)} events at concurrency ${r.warmup.concurrency}. ` +
       `The consumer had counted all ${int(r.drain.events)} ingest events ${f(r.drain.secondsAfterLastRequest, 1)} s after the last request ` +
       `(≈ ${int(r.drain.consumerEventsPerSecond)} events/s from the first ingest request to the last event counted).`,
@@ -134,6 +138,25 @@ export function markdown(r: Report): string {
   out.push(`## Service-side counters after the run (\`GET /metrics\`)\n\n` + table(["metric", "value"], Object.entries(r.serviceCounters).map(([k, v]) => [`\`${k}\``, int(v)])));
   if (r.notes.length) out.push(`## Notes\n\n${r.notes.map((n) => `- ${n}`).join("\n")}`);
   return `${out.join("\n\n")}\n`;
+}
+
+function perRequest(c: CpuUse | null, requests: number, name: string): string {
+  return c ? f(((c.seconds[name] ?? 0) / requests) * 1000, 2) : "—";
+}
+
+function diagnosticRows(r: Report): string[][] {
+  const floor = r.floors.find((x) => x.concurrency === r.diagnostics.disabled.concurrency);
+  const full = r.levels.find((l) => l.concurrency === r.diagnostics.disabled.concurrency);
+  const rows: string[][] = [];
+  const cores = (c: CpuUse | null) => (c ? f(Object.values(c.seconds).reduce((a, b) => a + b, 0) / c.wallSeconds, 2) : "—");
+  const busiest = (c: CpuUse | null) => (c ? `${f(c.busiestWorkerdThread * 100, 0)} %` : "—");
+  if (floor) rows.push(["`GET /healthz`", "wrangler dev's proxy, workerd, routing, this client", int(floor.requestsPerSecond), f(floor.latency.p50, 2), f(floor.latency.p99, 2), perRequest(floor.cpu, floor.requests, "workerd"), cores(floor.cpu), busiest(floor.cpu)]);
+  const d = r.diagnostics.disabled;
+  rows.push(["`POST /` → `disabled`", "body read, JSON + valibot, RSA signature check, settings, one D1 counter write (waitUntil)", int(d.eventsPerSecond), f(d.latency.p50, 2), f(d.latency.p99, 2), perRequest(d.cpu, d.requests, "workerd"), cores(d.cpu), busiest(d.cpu)]);
+  const u = r.diagnostics.duplicate;
+  rows.push(["`POST /` → `queued` (duplicate delivery)", "+ base64/brotli decode, conversion, redaction, event-id hash, the RepoGate Durable Object call", int(u.eventsPerSecond), f(u.latency.p50, 2), f(u.latency.p99, 2), perRequest(u.cpu, u.requests, "workerd"), cores(u.cpu), busiest(u.cpu)]);
+  if (full) rows.push(["`POST /` → `queued` (the c=50 level above)", "+ the gate's admit write, the queue send, the fingerprint — and the consumer working off the queue meanwhile", int(full.eventsPerSecond), f(full.latency.p50, 2), f(full.latency.p99, 2), perRequest(full.cpu, full.requests, "workerd"), cores(full.cpu), busiest(full.cpu)]);
+  return rows;
 }
 
 /** A compact plain-text summary for stdout. */

@@ -7,6 +7,7 @@ import type { CallEntry, GitHubDouble } from "../tests/github-double/index.ts";
 import type { Fingerprint } from "./events.ts";
 import { byKind, limitErrors, peakWritesPerMinute, repoIssues, type RepoIssues, writes } from "./github-calls.ts";
 import { agent, postJson } from "./http.ts";
+import * as cpu from "./procstat.ts";
 import { replay, type StormPlan } from "./schedule.ts";
 
 export interface StormResult {
@@ -39,6 +40,9 @@ export interface StormResult {
   peakWritesToken: number;
   secondaryLimitHits: number;
   limitErrors: ReturnType<typeof limitErrors>;
+  /** CPU while the events were sent, and while waiting for GitHub to reflect them. */
+  cpuSend: cpu.CpuUse | null;
+  cpuWait: cpu.CpuUse | null;
 }
 
 export interface StormOptions {
@@ -67,6 +71,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const answers: Record<string, number> = {};
   const clusters = new Set<string>();
   let lastEventAtMs = 0;
+  const cpu0 = cpu.available() ? cpu.sample() : null;
   const sent = await replay(o.plan, (i) => {
     lastEventAtMs = Date.now();
     pending.push(
@@ -86,6 +91,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   });
   await Promise.all(pending);
   via.destroy();
+  const cpu1 = cpu0 ? cpu.sample() : null;
   const sendSeconds = (lastEventAtMs - sent.startedAtMs) / 1000;
   o.log(`storm: ${o.plan.events} events sent in ${sendSeconds.toFixed(1)} s (latest send ${sent.maxLateMs.toFixed(0)} ms behind schedule); waiting for GitHub to reflect them`);
 
@@ -110,6 +116,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     }
   }
   const reflectedAtMs = state.done ? Date.now() : null;
+  const cpu2 = cpu0 ? cpu.sample() : null;
 
   const stormRepos = new Set(o.fingerprints.map((fp) => fp.fullName.toLowerCase()));
   const tokenCalls = o.github.calls.filter((c) => c.token === o.token);
@@ -141,5 +148,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     peakWritesToken: peakWritesPerMinute(tokenCalls).count,
     secondaryLimitHits: o.github.stats.secondaryLimitHits,
     limitErrors: limitErrors(stormCalls),
+    cpuSend: cpu0 && cpu1 ? cpu.between(cpu0, cpu1) : null,
+    cpuWait: cpu1 && cpu2 ? cpu.between(cpu1, cpu2) : null,
   };
 }

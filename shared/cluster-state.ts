@@ -9,6 +9,11 @@ export const ClusterSettings = v.object({
   updateIntervalSeconds: v.number(),
   issueLabels: v.array(v.string()),
   notify: v.array(v.string()),
+  modes: v.optional(v.array(v.picklist(["issue", "pr"])), ["issue"]),
+  riskPolicy: v.optional(
+    v.object({ autoMerge: v.boolean(), maxAutofixPerDay: v.number(), maxRiskTier: v.picklist(["low", "medium", "high"]) }),
+    { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" },
+  ),
 });
 export type ClusterSettings = v.InferOutput<typeof ClusterSettings>;
 
@@ -30,8 +35,19 @@ export const IssueState = v.object({
 });
 export type IssueState = v.InferOutput<typeof IssueState>;
 
-export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh"]);
+export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh", "pr"]);
 export type PlanKind = v.InferOutput<typeof PlanKind>;
+
+export const Autofix = v.object({
+  status: v.picklist(["opened", "cap_reached", "risk_too_high"]),
+  /** UTC day of the decision: a cap reached today is tried again on another day. */
+  day: v.string(),
+  tier: v.optional(v.picklist(["low", "medium", "high"])),
+  prNumber: v.optional(v.number()),
+  branch: v.optional(v.string()),
+  autoMerge: v.optional(v.boolean()),
+});
+export type Autofix = v.InferOutput<typeof Autofix>;
 
 /** One failure's cluster: all a cluster Durable Object stores besides the ids of events it has counted. */
 export const ClusterState = v.object({
@@ -61,6 +77,8 @@ export const ClusterState = v.object({
   createStartedMs: v.nullable(v.number()),
   blocked: v.nullable(v.object({ reason: v.string(), untilMs: v.number() })),
   flushRequestedMs: v.number(),
+  /** PR mode: what became of this cluster's auto-fix (one PR per cluster at most). */
+  autofix: v.optional(v.nullable(Autofix), null),
 });
 export type ClusterState = v.InferOutput<typeof ClusterState>;
 
@@ -114,6 +132,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       createStartedMs: null,
       blocked: null,
       flushRequestedMs: 0,
+      autofix: null,
     };
   }
   const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
@@ -160,16 +179,26 @@ export function decide(state: ClusterState, nowMs: number): Decision {
     return Date.parse(state.lastSeen) > closedAt ? { kind: "reopen" } : null;
   }
   if (state.pendingReopenComment) return { kind: "comment" };
+  if (wantsPr(state, nowMs)) return { kind: "pr" };
   if (!stale) return null;
   if (nowMs >= state.windowStartMs + windowMs && state.total > state.commentedTotal) return { kind: "comment" };
   const due = state.lastWriteMs + state.settings.updateIntervalSeconds * 1000;
   return nowMs >= due ? { kind: "update" } : { wakeAtMs: due };
 }
 
+/** PR mode wants a PR for this open issue: none decided yet, or the daily cap stopped it on an earlier day. */
+function wantsPr(state: ClusterState, nowMs: number): boolean {
+  if (!state.settings.modes?.includes("pr")) return false;
+  const autofix = state.autofix ?? null;
+  if (autofix === null) return true;
+  return autofix.status === "cap_reached" && autofix.day !== new Date(nowMs).toISOString().slice(0, 10);
+}
+
 /** What a GitHub step did, reported back by the consumer. */
 export interface StepResult {
-  wrote: "created" | "found" | "updated" | "commented" | "reopened" | "refreshed";
+  wrote: "created" | "found" | "updated" | "commented" | "reopened" | "refreshed" | "autofixed";
   issue: IssueState;
+  autofix?: Autofix;
 }
 
 /** Applies a finished step to the cluster (pure). `reflects` is the total the step wrote. */
@@ -190,5 +219,7 @@ export function applyStep(state: ClusterState, result: StepResult, reflects: num
       return { ...next, issue: state.issue ?? result.issue, pendingReopenComment: false, windowStartMs: nowMs, commentedTotal: state.total, commentedAt: now };
     case "refreshed":
       return { ...next, lastRefreshMs: nowMs };
+    case "autofixed":
+      return { ...next, issue: state.issue ?? result.issue, autofix: result.autofix ?? null };
   }
 }

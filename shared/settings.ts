@@ -29,6 +29,7 @@ export const Settings = v.strictObject({
     v.strictObject({
       autoMerge: v.optional(v.pipe(v.boolean(), v.description("enable GitHub auto-merge for low-risk PRs")), false),
       maxAutofixPerDay: v.optional(v.pipe(Int(0, 100), v.description("PRs per repo per UTC day")), 3),
+      maxRiskTier: v.optional(v.pipe(v.picklist(["low", "medium", "high"]), v.description("highest risk tier a PR may have (above: a comment explains, no PR)")), "low"),
     }),
     {},
   ),

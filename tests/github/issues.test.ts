@@ -167,7 +167,7 @@ describe("GitHub faults never lose an accepted event", () => {
     const fingerprint = await fp(message.failure, []);
     const cluster = env.CLUSTER.getByName(fingerprint);
     // The first consumer gets the create step and GitHub creates the issue — then the consumer dies.
-    const recorded = await cluster.record({ fingerprint, failure: message.failure, settings: { windowMinutes: 60, updateIntervalSeconds: 1, issueLabels: [], notify: [] }, nowMs: Date.now() });
+    const recorded = await cluster.record({ fingerprint, failure: message.failure, settings: { windowMinutes: 60, updateIntervalSeconds: 1, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } }, nowMs: Date.now() });
     expect(recorded.plan?.kind).toBe("create");
     const created = await fetch(`https://api.github.test/repos/${repo}/issues`, {
       method: "POST",

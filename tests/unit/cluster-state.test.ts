@@ -6,7 +6,7 @@ import type { FailureEvent } from "../../shared/failure-event";
 import { Settings } from "../../shared/settings";
 import { kernelPluginError } from "../helpers/events";
 
-const settings = { windowMinutes: 60, updateIntervalSeconds: 60, issueLabels: [], notify: [] };
+const settings = { windowMinutes: 60, updateIntervalSeconds: 60, issueLabels: [], notify: [], modes: ["issue" as const], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" as const } };
 const T0 = Date.parse("2026-11-24T10:00:00Z");
 let n = 0;
 function failure(at = T0): FailureEvent {

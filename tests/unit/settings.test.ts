@@ -8,7 +8,7 @@ describe("settings", () => {
     expect(v.parse(Settings, {})).toEqual({
       enabled: true,
       modes: ["issue"],
-      riskPolicy: { autoMerge: false, maxAutofixPerDay: 3 },
+      riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" },
       issueLabels: [],
       notify: [],
       allowlistRepos: [],

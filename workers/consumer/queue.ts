@@ -37,7 +37,7 @@ export function budgetLimits(env: Env): BudgetLimits {
 
 function clusterSettings(message: FailureMessage): ClusterSettings {
   const s = message.settings;
-  return { windowMinutes: s.windowMinutes, updateIntervalSeconds: s.updateIntervalSeconds, issueLabels: s.issueLabels, notify: s.notify };
+  return { windowMinutes: s.windowMinutes, updateIntervalSeconds: s.updateIntervalSeconds, issueLabels: s.issueLabels, notify: s.notify, modes: s.modes, riskPolicy: s.riskPolicy };
 }
 
 interface Context {
@@ -52,7 +52,7 @@ interface Context {
 
 function countOutcome(ctx: Context, outcome: PlanOutcome): void {
   for (const step of outcome.steps) {
-    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed" }[step];
+    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed", autofixed: "autofix_decisions" }[step];
     ctx.metrics.inc(name);
   }
   if (outcome.snapshot) ctx.pending.push(upsertClusterIndex(ctx.env.DB, outcome.snapshot));
@@ -71,7 +71,7 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
   if (recorded.blocked) return { deadLetter: recorded.blocked };
   if (recorded.plan) {
     try {
-      countOutcome(ctx, await runPlan(recorded.plan, cluster, () => ctx.writerFor(recorded.plan?.repo ?? failure.target.repo)));
+      countOutcome(ctx, await runPlan(recorded.plan, cluster, () => ctx.writerFor(recorded.plan?.repo ?? failure.target.repo), ctx.env));
     } catch (error) {
       ctx.pending.push(cluster.snapshot().then((s) => (s ? upsertClusterIndex(ctx.env.DB, s) : undefined)));
       throw error;
@@ -83,7 +83,7 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
 async function handleFlush(message: FlushMessage, ctx: Context): Promise<void> {
   const cluster = ctx.env.CLUSTER.getByName(message.fingerprint);
   const plan = await cluster.plan(Date.now());
-  if (plan) countOutcome(ctx, await runPlan(plan, cluster, () => ctx.writerFor(plan.repo)));
+  if (plan) countOutcome(ctx, await runPlan(plan, cluster, () => ctx.writerFor(plan.repo), ctx.env));
 }
 
 async function handleMessage(message: Message<unknown>, ctx: Context): Promise<void> {

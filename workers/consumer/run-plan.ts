@@ -1,17 +1,18 @@
 import type { StepResult } from "../../shared/cluster-state";
 import { marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
 import type { ClusterObject, ClusterSnapshot, Plan } from "../durable/cluster";
+import { performAutofix } from "../autofix/perform";
 import { GitHubFailure, type GitHubWriter } from "../github/writer";
 
 /** Most steps one message performs (create → update → comment …); the rest waits for the next event or alarm. */
-const MAX_STEPS = 4;
+const MAX_STEPS = 5;
 
 export interface PlanOutcome {
   steps: StepResult["wrote"][];
   snapshot: ClusterSnapshot | null;
 }
 
-async function perform(plan: Plan, github: GitHubWriter): Promise<StepResult> {
+async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<StepResult> {
   const options = { windowMinutes: plan.settings.windowMinutes, updateIntervalSeconds: plan.settings.updateIntervalSeconds, notify: plan.settings.notify };
   const issueNumber = plan.issueNumber;
   switch (plan.kind) {
@@ -33,6 +34,8 @@ async function perform(plan: Plan, github: GitHubWriter): Promise<StepResult> {
     }
     case "refresh":
       return { wrote: "refreshed", issue: await github.getIssue(plan.repo, need(issueNumber)) };
+    case "pr":
+      return performAutofix(plan, github, env);
   }
 }
 
@@ -45,7 +48,7 @@ function need(issueNumber: number | null): number {
  * Performs a cluster's leased steps one after another, confirming each to the cluster (which hands out the next).
  * A GitHub failure frees the lease (blocking the cluster for a window when permanent) and is rethrown.
  */
-export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObject>, writer: () => Promise<GitHubWriter>): Promise<PlanOutcome> {
+export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObject>, writer: () => Promise<GitHubWriter>, env: Env): Promise<PlanOutcome> {
   const steps: StepResult["wrote"][] = [];
   let snapshot: ClusterSnapshot | null = null;
   let plan: Plan | null = first;
@@ -54,7 +57,7 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
     let github: GitHubWriter;
     try {
       github = await writer();
-      result = await perform(plan, github);
+      result = await perform(plan, github, env);
     } catch (error) {
       const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
       const retryAtMs = failure.kind === "transient" && failure.delayMs !== undefined ? Date.now() + failure.delayMs : undefined;

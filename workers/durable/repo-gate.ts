@@ -43,6 +43,7 @@ export class RepoGate extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), admitted INTEGER NOT NULL, duplicates INTEGER NOT NULL, rate_limited INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO stats (id, admitted, duplicates, rate_limited) VALUES (1, 0, 0, 0)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS autofix_claims (day TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (day, fingerprint))`);
       this.alarmPending = (await ctx.storage.getAlarm()) !== null;
     });
   }
@@ -76,6 +77,19 @@ export class RepoGate extends DurableObject<Env> {
       this.sql.exec(`UPDATE bucket SET tokens = MIN(?, tokens + 1) WHERE id = 1`, burst);
       this.sql.exec(`UPDATE stats SET admitted = admitted - 1 WHERE id = 1`);
     }
+  }
+
+  /**
+   * Claims one of the repo's `cap` auto-fix PRs for the UTC `day`. Idempotent per fingerprint (a retried step
+   * does not claim twice); exact, since the object serialises claims.
+   */
+  claimAutofix(day: string, fingerprint: string, cap: number): boolean {
+    if (this.sql.exec(`SELECT 1 FROM autofix_claims WHERE day = ? AND fingerprint = ?`, day, fingerprint).toArray().length) return true;
+    const used = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM autofix_claims WHERE day = ?`, day).one().n;
+    if (used >= cap) return false;
+    this.sql.exec(`INSERT INTO autofix_claims (day, fingerprint) VALUES (?, ?)`, day, fingerprint);
+    this.sql.exec(`DELETE FROM autofix_claims WHERE day < ?`, new Date(Date.parse(day) - 7 * 86_400_000).toISOString().slice(0, 10));
+    return true;
   }
 
   stats(): GateStats {

@@ -78,6 +78,84 @@ export class GitHubWriter {
     return null;
   }
 
+  // ---- PR mode: repository, Git Data, pulls ----
+
+  async repository(repo: string): Promise<{ defaultBranch: string; allowAutoMerge: boolean }> {
+    const [owner, name] = split(repo);
+    const { data } = await this.read(`GET /repos/${repo}`, () => this.octokit.request("GET /repos/{owner}/{repo}", { owner, repo: name }));
+    return { defaultBranch: data.default_branch, allowAutoMerge: data.allow_auto_merge ?? false };
+  }
+
+  async headOf(repo: string, branch: string): Promise<{ sha: string; treeSha: string }> {
+    const [owner, name] = split(repo);
+    const { data: ref } = await this.read(`GET /repos/${repo}/git/ref/heads/${branch}`, () => this.octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { owner, repo: name, ref: `heads/${branch}` }));
+    const { data: commit } = await this.read(`GET /repos/${repo}/git/commits/${ref.object.sha}`, () =>
+      this.octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { owner, repo: name, commit_sha: ref.object.sha }),
+    );
+    return { sha: ref.object.sha, treeSha: commit.tree.sha };
+  }
+
+  /** One commit on top of `parent` with `files` added or replaced (blobs, a tree over the parent's, the commit). */
+  async commitFiles(repo: string, parent: { sha: string; treeSha: string }, files: ReadonlyArray<{ path: string; content: string }>, message: string): Promise<string> {
+    const [owner, name] = split(repo);
+    const tree: Array<{ path: string; mode: "100644"; type: "blob"; sha: string }> = [];
+    for (const file of files) {
+      const { data } = await this.write(`POST /repos/${repo}/git/blobs`, () => this.octokit.request("POST /repos/{owner}/{repo}/git/blobs", { owner, repo: name, content: file.content, encoding: "utf-8" }));
+      tree.push({ path: file.path, mode: "100644", type: "blob", sha: data.sha });
+    }
+    const { data: newTree } = await this.write(`POST /repos/${repo}/git/trees`, () => this.octokit.request("POST /repos/{owner}/{repo}/git/trees", { owner, repo: name, base_tree: parent.treeSha, tree }));
+    const { data: commit } = await this.write(`POST /repos/${repo}/git/commits`, () =>
+      this.octokit.request("POST /repos/{owner}/{repo}/git/commits", { owner, repo: name, message, tree: newTree.sha, parents: [parent.sha] }),
+    );
+    return commit.sha;
+  }
+
+  /** Points `refs/heads/<branch>` at `sha`, creating it or — when it exists ("Reference already exists") — moving it. */
+  async setBranch(repo: string, branch: string, sha: string): Promise<"created" | "updated"> {
+    const [owner, name] = split(repo);
+    try {
+      await this.write(`POST /repos/${repo}/git/refs`, () => this.octokit.request("POST /repos/{owner}/{repo}/git/refs", { owner, repo: name, ref: `refs/heads/${branch}`, sha }));
+      return "created";
+    } catch (error) {
+      if (!(error instanceof GitHubFailure) || !/Reference already exists/i.test(error.message)) throw error;
+    }
+    await this.write(`PATCH /repos/${repo}/git/refs/heads/${branch}`, () => this.octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { owner, repo: name, ref: `heads/${branch}`, sha, force: true }));
+    return "updated";
+  }
+
+  /** The PR whose head is `branch` (any state), newest first. */
+  async findPull(repo: string, branch: string): Promise<{ number: number; state: string; nodeId: string; htmlUrl: string } | null> {
+    const [owner, name] = split(repo);
+    const { data } = await this.read(`GET /repos/${repo}/pulls`, () => this.octokit.request("GET /repos/{owner}/{repo}/pulls", { owner, repo: name, head: `${owner}:${branch}`, state: "all", per_page: 10 }));
+    const pull = data[0];
+    return pull ? { number: pull.number, state: pull.state, nodeId: pull.node_id, htmlUrl: pull.html_url } : null;
+  }
+
+  async createDraftPull(repo: string, input: { title: string; body: string; head: string; base: string }): Promise<{ number: number; nodeId: string; htmlUrl: string }> {
+    const [owner, name] = split(repo);
+    const { data } = await this.write(`POST /repos/${repo}/pulls`, () => this.octokit.request("POST /repos/{owner}/{repo}/pulls", { owner, repo: name, ...input, draft: true }));
+    return { number: data.number, nodeId: data.node_id, htmlUrl: data.html_url };
+  }
+
+  async updatePull(repo: string, pullNumber: number, input: { title: string; body: string }): Promise<void> {
+    const [owner, name] = split(repo);
+    await this.write(`PATCH /repos/${repo}/pulls/${pullNumber}`, () => this.octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo: name, pull_number: pullNumber, ...input }));
+  }
+
+  async addLabels(repo: string, issueNumber: number, labels: string[]): Promise<void> {
+    if (!labels.length) return;
+    const [owner, name] = split(repo);
+    await this.write(`POST /repos/${repo}/issues/${issueNumber}/labels`, () => this.octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { owner, repo: name, issue_number: issueNumber, labels }));
+  }
+
+  /** A GraphQL mutation (auto-merge has no REST endpoint); GraphQL errors become permanent failures. */
+  async graphqlMutation(what: string, query: string, variables: Record<string, unknown>): Promise<unknown> {
+    const { data } = await this.write(`POST /graphql (${what})`, () => this.octokit.request("POST /graphql", { query, variables }));
+    const errors = (data as { errors?: Array<{ message?: string }> }).errors;
+    if (errors?.length) throw new GitHubFailure({ kind: "permanent", reason: `GraphQL ${what}: ${errors.map((e) => e.message ?? "error").join("; ")}` });
+    return (data as { data?: unknown }).data;
+  }
+
   private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();

@@ -1,0 +1,45 @@
+import { TIER_ORDER, riskTier } from "../../shared/autofix/risk";
+import type { Autofix, StepResult } from "../../shared/cluster-state";
+import type { Plan } from "../durable/cluster";
+import type { GitHubWriter } from "../github/writer";
+import { buildProposal } from "./build-proposal";
+import { enableAutoMerge, openPullRequest } from "./open-pr";
+import { proposerFor } from "./proposers";
+
+/**
+ * The PR step of a cluster in PR mode: within the repo's daily cap, build the proposal (the replay fixture, plus
+ * a validated patch when a proposer is configured), gate it by risk tier, open (or reuse) the draft PR, link it
+ * from the issue, and enable auto-merge only when the policy allows it and the tier is low.
+ */
+export async function performAutofix(plan: Plan, github: GitHubWriter, env: Env): Promise<StepResult> {
+  const issueNumber = plan.issueNumber;
+  if (issueNumber === null) throw new Error("the PR step needs the issue");
+  const issue = { number: issueNumber, state: "open" as const, stateReason: null, closedAt: null };
+  const policy = plan.settings.riskPolicy;
+  const day = new Date().toISOString().slice(0, 10);
+  const claimed = await env.REPO_GATE.getByName(`repo:${plan.repo.toLowerCase()}`).claimAutofix(day, plan.fingerprint, policy.maxAutofixPerDay);
+  if (!claimed) return { wrote: "autofixed", issue, autofix: { status: "cap_reached", day } };
+
+  const proposal = await buildProposal(plan.view, proposerFor(env));
+  const { tier, notes } = riskTier(proposal.files);
+  if (TIER_ORDER[tier] > TIER_ORDER[policy.maxRiskTier]) {
+    await github.comment(
+      plan.repo,
+      issueNumber,
+      [
+        `daemon-hotfix did not open a PR for this failure: the proposed change is **${tier}** risk, above the allowed \`riskPolicy.maxRiskTier: ${policy.maxRiskTier}\`.`,
+        "",
+        notes.map((n) => `- ${n}`).join("\n"),
+        "",
+        proposal.summary ? `Proposal: ${proposal.summary}` : "",
+      ].join("\n"),
+    );
+    return { wrote: "autofixed", issue, autofix: { status: "risk_too_high", day, tier } };
+  }
+  const pull = await openPullRequest(github, { repo: plan.repo, view: plan.view, issueNumber, proposal, tier, riskNotes: [...notes, ...proposal.notes], labels: plan.settings.issueLabels });
+  if (pull.created) await github.comment(plan.repo, issueNumber, `daemon-hotfix opened a draft PR with a replay fixture${proposal.source === "proposer" ? " and a proposed fix" : ""}: #${pull.number} (risk: ${tier}).`);
+  const autoMerge = policy.autoMerge && tier === "low";
+  if (autoMerge) await enableAutoMerge(github, pull.nodeId);
+  const autofix: Autofix = { status: "opened", day, tier, prNumber: pull.number, branch: pull.branch, autoMerge };
+  return { wrote: "autofixed", issue, autofix };
+}
