@@ -67,6 +67,8 @@ export const ClusterState = v.object({
   windowStartMs: v.number(),
   firstSeen: v.string(),
   lastSeen: v.string(),
+  /** When the cluster last received an event (its own clock): updates wait for a lull in a storm. */
+  lastEventMs: v.optional(v.number(), 0),
   issue: v.nullable(IssueState),
   lastWriteMs: v.number(),
   lastRefreshMs: v.number(),
@@ -123,6 +125,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       windowStartMs: input.nowMs,
       firstSeen: failure.occurredAt,
       lastSeen: failure.occurredAt,
+      lastEventMs: input.nowMs,
       issue: null,
       lastWriteMs: 0,
       lastRefreshMs: 0,
@@ -143,6 +146,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
     recent: [...state.recent, occurrence].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-MAX_RECENT),
     refs: ref && !state.refs.includes(ref) ? [...state.refs, ref].slice(-10) : state.refs,
     total: state.total + 1,
+    lastEventMs: Math.max(state.lastEventMs, input.nowMs),
     firstSeen: earlier(state.firstSeen, failure.occurredAt),
     lastSeen: later(state.lastSeen, failure.occurredAt),
   };
@@ -182,8 +186,21 @@ export function decide(state: ClusterState, nowMs: number): Decision {
   if (wantsPr(state, nowMs)) return { kind: "pr" };
   if (!stale) return null;
   if (nowMs >= state.windowStartMs + windowMs && state.total > state.commentedTotal) return { kind: "comment" };
-  const due = state.lastWriteMs + state.settings.updateIntervalSeconds * 1000;
-  return nowMs >= due ? { kind: "update" } : { wakeAtMs: due };
+  const at = updateAt(state);
+  return nowMs >= at ? { kind: "update" } : { wakeAtMs: at };
+}
+
+/**
+ * When the body may next be edited: not before `updateIntervalSeconds` after the last write, and — while events
+ * keep coming — after a lull of half that interval (at most 30 s), so a storm ends in one edit, not one per
+ * interval; but never later than ten intervals after the last write, so a failure that never stops still shows.
+ */
+export function updateAt(state: ClusterState): number {
+  const intervalMs = state.settings.updateIntervalSeconds * 1000;
+  const earliest = state.lastWriteMs + intervalMs;
+  const lull = state.lastEventMs + Math.min(intervalMs / 2, 30_000);
+  const latest = state.lastWriteMs + Math.max(intervalMs * 10, intervalMs);
+  return Math.max(earliest, Math.min(lull, latest));
 }
 
 /** PR mode wants a PR for this open issue: none decided yet, or the daily cap stopped it on an earlier day. */

@@ -42,6 +42,23 @@ describe("cluster decisions", () => {
     expect(decide(state, T0 + 200_000)).toBeNull();
   });
 
+  it("waits for a lull before editing during a storm, but not longer than ten intervals", () => {
+    let state = applyStep(add(null), { wrote: "created", issue: open() }, 1, T0);
+    // Events every 10 s for ten minutes: no edit while they keep coming…
+    for (let t = 10_000; t < 600_000; t += 10_000) {
+      state = add(state, T0 + t);
+      expect(decide(state, T0 + t)).not.toEqual({ kind: "update" });
+    }
+    // …until ten intervals after the last write, when the count must show even though the storm goes on.
+    state = add(state, T0 + 600_000);
+    expect(decide(state, T0 + 600_000)).toEqual({ kind: "update" });
+    state = applyStep(state, { wrote: "updated", issue: open() }, state.total, T0 + 600_000);
+    // The storm goes on for five more minutes, then stops: one edit, 30 s (half the interval) after its last event.
+    for (let t = 610_000; t <= 900_000; t += 10_000) state = add(state, T0 + t);
+    expect(decide(state, T0 + 901_000)).toEqual({ wakeAtMs: T0 + 930_000 });
+    expect(decide(state, T0 + 930_000)).toEqual({ kind: "update" });
+  });
+
   it("comments once when a recurrence opens a new window", () => {
     let state = applyStep(add(null), { wrote: "created", issue: open() }, 1, T0);
     state = add(state, T0 + 61 * 60_000);

@@ -61,7 +61,8 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
     } catch (error) {
       const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
       const retryAtMs = failure.kind === "transient" && failure.delayMs !== undefined ? Date.now() + failure.delayMs : undefined;
-      await cluster.abandon(plan.leaseId, { permanent: failure.kind === "permanent", reason: failure.reason, ...(retryAtMs ? { retryAtMs } : {}) }, Date.now());
+      const unsent = failure.kind === "transient" && failure.unsent === true;
+      await cluster.abandon(plan.leaseId, { permanent: failure.kind === "permanent", reason: failure.reason, ...(retryAtMs ? { retryAtMs } : {}), ...(unsent ? { unsent } : {}) }, Date.now());
       throw error;
     }
     steps.push(result.wrote);

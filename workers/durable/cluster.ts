@@ -138,11 +138,15 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /** The consumer could not finish a step: free the lease; a permanent refusal blocks the cluster for a window. */
-  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number }, nowMs: number): ClusterSnapshot | null {
+  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number; unsent?: boolean }, nowMs: number): ClusterSnapshot | null {
     const state = this.requireState();
     if (state.lease?.id !== leaseId) return this.snapshot();
     const blocked = failure.permanent ? { reason: failure.reason, untilMs: nowMs + state.settings.windowMinutes * 60_000 } : state.blocked;
-    this.save({ ...state, lease: null, blocked });
+    // A create that never reached GitHub does not count as an attempt: the next one need not look for its issue.
+    const unsentCreate = failure.unsent === true && state.lease.kind === "create";
+    const createAttempts = unsentCreate ? Math.max(0, state.createAttempts - 1) : state.createAttempts;
+    const createStartedMs = unsentCreate && createAttempts === 0 ? null : state.createStartedMs;
+    this.save({ ...state, lease: null, blocked, createAttempts, createStartedMs });
     if (!failure.permanent) this.wakeAt(failure.retryAtMs ?? nowMs + 30_000);
     return this.snapshot();
   }

@@ -2,7 +2,16 @@ import { RequestError } from "@octokit/request-error";
 
 /** What to do about a failed GitHub call. */
 export type Classified =
-  | { kind: "transient"; reason: string; /** server-advised wait, when GitHub gave one */ delayMs?: number; /** close the write budget until then */ penalizeUntilMs?: number }
+  | {
+      kind: "transient";
+      reason: string;
+      /** server-advised wait, when GitHub gave one */
+      delayMs?: number;
+      /** close the write budget until then */
+      penalizeUntilMs?: number;
+      /** nothing was sent to GitHub (e.g. no write slot): a create did not happen, so no recovery look-up is needed */
+      unsent?: boolean;
+    }
   | { kind: "permanent"; reason: string };
 
 function header(headers: Record<string, string | number | undefined> | undefined, name: string): string | undefined {

@@ -170,13 +170,13 @@ export class GitHubWriter {
       const now = Date.now();
       const slot = await this.budget.reserve(now, this.limits, MAX_INLINE_WAIT_MS);
       if (!slot.granted) {
-        throw new GitHubFailure({ kind: "transient", reason: `${what}: write budget exhausted until ${new Date(slot.retryAtMs).toISOString()}`, delayMs: slot.retryAtMs - now });
+        throw new GitHubFailure({ kind: "transient", reason: `${what}: write budget exhausted until ${new Date(slot.retryAtMs).toISOString()}`, delayMs: slot.retryAtMs - now, unsent: true });
       }
       const wait = slot.atMs - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (Date.now() - slot.atMs <= SLOT_LATENESS_MS) return this.read(what, call);
     }
-    throw new GitHubFailure({ kind: "transient", reason: `${what}: no write slot could be used in time` });
+    throw new GitHubFailure({ kind: "transient", reason: `${what}: no write slot could be used in time`, unsent: true });
   }
 
   private async failure(error: unknown, what: string): Promise<GitHubFailure> {
