@@ -108,6 +108,8 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
     await evictAllDurableObjects();
 
     // GitHub ends up with exactly one issue per fingerprint, each counting all of its events.
+    const explain = async () =>
+      JSON.stringify(await Promise.all(fingerprints.map(async (fp) => ({ fp: fp.slice(0, 8), sent: accepted.get(fp), cluster: await env.CLUSTER.getByName(fp).snapshot() }))));
     const issuesByRepo = await eventually(
       async () => Promise.all(repos.map((r) => github.issues(r))),
       (lists) =>
@@ -117,7 +119,9 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
           return issue !== undefined && occurrences(issue.body) === accepted.get(fp);
         }),
       180_000,
-    );
+    ).catch(async (error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message.slice(0, 300) : String(error)}\nclusters: ${await explain()}`);
+    });
     const issues = issuesByRepo.flat();
     expect(issues).toHaveLength(REPOS * KINDS.length);
     const sum = issues.reduce((a, i) => a + occurrences(i.body), 0);

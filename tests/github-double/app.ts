@@ -428,6 +428,9 @@ export const APP_HANDLERS: Record<string, Handler> = {
 export function requiredPermission(operationId: string, method: string): { name: string; level: Permission } | null {
   if (operationId.startsWith("issues/")) return { name: "issues", level: method === "GET" || method === "HEAD" ? "read" : "write" };
   if (operationId === "repos/get") return { name: "metadata", level: "read" };
+  const write = method !== "GET" && method !== "HEAD";
+  if (operationId.startsWith("git/") || operationId === "repos/get-content") return { name: "contents", level: write ? "write" : "read" };
+  if (operationId.startsWith("pulls/")) return { name: "pull_requests", level: write ? "write" : "read" };
   return null;
 }
 

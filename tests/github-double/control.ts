@@ -16,6 +16,10 @@
  *   POST /_double/app/installations {installationId, owner, repos?, permissions?}   install the App
  *   DELETE /_double/app/installations/{installationId}   uninstall it (its tokens answer 401)
  *   POST /_double/app/expire-tokens                      every issued installation token expires now
+ *   GET  /_double/pulls?repo=o/r                  pull requests as GitHub renders them (without repo: { "o/r": [...] })
+ *   GET  /_double/refs?repo=o/r                   [{ ref: "refs/heads/main", sha }, ...]
+ *   GET  /_double/file?repo=o/r&ref=x&path=p      the file's text (text/plain), 404 when absent; ref = branch, tag, full ref or sha
+ *   POST /_double/repos/auto-merge {repo, allow}  the repo setting "Allow auto-merge" (default false)
  * JSON cannot carry Infinity: `times`, `searchLagMs` accept "Infinity" (or null) for it.
  * reset keeps manifests and the App (configuration, installations, issued tokens).
  */
@@ -178,6 +182,27 @@ async function route(double: GitHubDouble, request: Request, url: URL): Promise<
     }
     case "POST /_double/app/expire-tokens":
       return json(200, { ok: true, expired: double.expireInstallationTokens() });
+    case "GET /_double/pulls":
+      if (repo) return json(200, double.pulls(repo));
+      return json(200, Object.fromEntries(double.repos().map((r) => [r, double.pulls(r)])));
+    case "GET /_double/refs":
+      if (!repo) return bad("repo is required");
+      return json(200, double.refs(repo));
+    case "GET /_double/file": {
+      const ref = url.searchParams.get("ref");
+      const file = url.searchParams.get("path");
+      if (!repo || !ref || !file) return bad("repo, ref and path are required");
+      const content = double.fileAt(repo, ref, file);
+      return content === null ? json(404, { message: `github-double control: no ${file} at ${ref} in ${repo}` }) : { status: 200, text: content, contentType: "text/plain; charset=utf-8" };
+    }
+    case "POST /_double/repos/auto-merge": {
+      const body = await readJson(request);
+      const target = str(body.repo);
+      if (!target) return bad("repo is required");
+      if (typeof body.allow !== "boolean") return bad("allow must be true or false");
+      double.setAllowAutoMerge(target, body.allow);
+      return json(200, { ok: true });
+    }
     default:
       break;
   }
@@ -211,8 +236,20 @@ function overview(double: GitHubDouble): string {
       )
       .join("");
     const link = `/_double/issues?repo=${encodeURIComponent(repo)}`;
+    const pulls = double.pulls(repo);
+    const pullRows = pulls
+      .map((p) => {
+        const head = typeof p.head === "object" && p.head !== null && "ref" in p.head ? p.head.ref : "";
+        const labels = Array.isArray(p.labels) ? p.labels.map((l: unknown) => (typeof l === "object" && l !== null && "name" in l ? String(l.name) : "")).join(", ") : "";
+        return `<tr><td>#${escape(p.number)}</td><td>${escape(p.state)}${p.draft === true ? " (draft)" : ""}</td><td>${escape(head)}</td><td>${escape(p.title)}</td><td>${escape(labels)}</td><td>${p.auto_merge ? "on" : "off"}</td></tr>`;
+      })
+      .join("");
+    const pullTable = pulls.length
+      ? `\n<h3>Pull requests <small><a href="${escape(`/_double/pulls?repo=${encodeURIComponent(repo)}`)}">JSON</a></small></h3>
+<table><thead><tr><th>#</th><th>state</th><th>head</th><th>title</th><th>labels</th><th>auto-merge</th></tr></thead><tbody>${pullRows}</tbody></table>`
+      : "";
     return `<h2>${escape(repo)} <small><a href="${escape(link)}">JSON</a></small></h2>
-<table><thead><tr><th>#</th><th>state</th><th>state_reason</th><th>title</th><th>comments</th></tr></thead><tbody>${rows || '<tr><td colspan="5">no issues</td></tr>'}</tbody></table>`;
+<table><thead><tr><th>#</th><th>state</th><th>state_reason</th><th>title</th><th>comments</th></tr></thead><tbody>${rows || '<tr><td colspan="5">no issues</td></tr>'}</tbody></table>${pullTable}`;
   });
   return `<!doctype html>
 <html><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>GitHub double</title>

@@ -3,7 +3,7 @@
  *   npm test (the "github-double" vitest project, in Node)
  */
 import assert from "node:assert/strict";
-import { generateKeyPairSync, sign } from "node:crypto";
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { afterEach, beforeEach, describe, test } from "vitest";
 import { GitHubDouble, startServer } from "./index.ts";
 import { HANDLERS } from "./operations.ts";
@@ -864,5 +864,394 @@ describe("GitHub App authentication", () => {
       asInstallation.request("GET /repos/{owner}/{repo}/issues", { owner: "acme", repo: "gadgets" }),
       (e: unknown) => typeof e === "object" && e !== null && "status" in e && e.status === 404,
     );
+  });
+
+  test("PR mode with an installation token needs contents and pull_requests permissions", async () => {
+    const narrow = await mint();
+    const blob = await call("POST", `/repos/${REPO}/git/blobs`, { content: "x" }, narrow);
+    assert.equal(blob.status, 403);
+    assert.equal(obj(blob.json).message, "Resource not accessible by integration");
+    assert.equal((await call("GET", `/repos/${REPO}/pulls`, undefined, narrow)).status, 403);
+    double.installApp(INSTALLATION, { owner: "acme", repos: ["widgets"], permissions: { issues: "write", metadata: "read", contents: "write", pull_requests: "write" } });
+    const wide = await mint();
+    assert.equal((await call("POST", `/repos/${REPO}/git/blobs`, { content: "x" }, wide)).status, 201);
+    assert.equal((await call("GET", `/repos/${REPO}/pulls`, undefined, wide)).status, 200);
+    const gql = await call("POST", "/graphql", { query: "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } } }", variables: { id: "PR_nope" } }, narrow);
+    assert.equal(gql.status, 200);
+    assert.deepEqual(obj(gql.json).errors, [{ type: "NOT_FOUND", message: "Could not resolve to a node with the global id of 'PR_nope'." }]);
+  });
+});
+
+describe("PR mode: Git Data, contents, pull requests, GraphQL auto-merge", () => {
+  const OWNER = "acme";
+  const BRANCH = "hotfix/abc123";
+  const FIXTURE = "tests/fixtures/replay-abc123.json";
+  const FIXTURE_TEXT = '{\n  "event": "redacted",\n  "expected": "no crash"\n}\n';
+
+  const gitSha = (kind: string, body: Buffer) => createHash("sha1").update(Buffer.concat([Buffer.from(`${kind} ${body.length}\0`), body])).digest("hex");
+
+  async function mainHead(): Promise<{ sha: string; tree: string }> {
+    const ref = await call("GET", `/repos/${REPO}/git/ref/heads/main`);
+    assert.equal(ref.status, 200, JSON.stringify(ref.json));
+    const sha = String(obj(obj(ref.json).object).sha);
+    const commit = await call("GET", `/repos/${REPO}/git/commits/${sha}`);
+    assert.equal(commit.status, 200);
+    return { sha, tree: String(obj(obj(commit.json).tree).sha) };
+  }
+
+  /** blob → tree over main's → commit → refs/heads/<branch>; returns the commit sha. */
+  async function commitFixture(branch = BRANCH, path = FIXTURE, text = FIXTURE_TEXT): Promise<string> {
+    const head = await mainHead();
+    const blob = await call("POST", `/repos/${REPO}/git/blobs`, { content: text, encoding: "utf-8" });
+    assert.equal(blob.status, 201, JSON.stringify(blob.json));
+    const tree = await call("POST", `/repos/${REPO}/git/trees`, { base_tree: head.tree, tree: [{ path, mode: "100644", type: "blob", sha: obj(blob.json).sha }] });
+    assert.equal(tree.status, 201, JSON.stringify(tree.json));
+    const commit = await call("POST", `/repos/${REPO}/git/commits`, { message: "test: replay fixture", tree: obj(tree.json).sha, parents: [head.sha] });
+    assert.equal(commit.status, 201, JSON.stringify(commit.json));
+    const sha = String(obj(commit.json).sha);
+    const ref = await call("POST", `/repos/${REPO}/git/refs`, { ref: `refs/heads/${branch}`, sha });
+    assert.equal(ref.status, 201, JSON.stringify(ref.json));
+    return sha;
+  }
+
+  const openPull = (extra: Record<string, unknown> = {}) => call("POST", `/repos/${REPO}/pulls`, { title: "[daemon-hotfix fix] crash", head: BRANCH, base: "main", body: "Refs #1", draft: true, ...extra });
+
+  const gql = (query: string, variables: Record<string, unknown>) => call("POST", "/graphql", { query, variables });
+  const AUTO_MERGE = "mutation($pullRequestId: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: SQUASH}) { pullRequest { autoMergeRequest { enabledAt } } } }";
+  const READY = "mutation($pullRequestId: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $pullRequestId}) { pullRequest { isDraft } } }";
+
+  test("a new repo: main at an initial commit with README.md; git-compatible shas", async () => {
+    const repo = obj((await call("GET", `/repos/${REPO}`)).json);
+    assert.equal(repo.default_branch, "main");
+    assert.equal(repo.allow_auto_merge, false);
+    const head = await mainHead();
+    const commit = obj((await call("GET", `/repos/${REPO}/git/commits/${head.sha}`)).json);
+    assert.deepEqual(commit.parents, []);
+    assert.equal(commit.message, "Initial commit");
+    const tree = obj((await call("GET", `/repos/${REPO}/git/trees/${head.tree}`)).json);
+    const readme = obj(arr(tree.tree)[0]);
+    assert.equal(readme.path, "README.md");
+    assert.equal(readme.sha, gitSha("blob", Buffer.from("# widgets\n")), "blob sha as `git hash-object` computes it");
+    assert.equal(double.fileAt(REPO, "main", "README.md"), "# widgets\n");
+    const empty = await call("POST", `/repos/${REPO}/git/trees`, { tree: [] });
+    assert.equal(obj(empty.json).sha, "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "git's empty tree");
+    const b64 = await call("POST", `/repos/${REPO}/git/blobs`, { content: Buffer.from("hi\n").toString("base64"), encoding: "base64" });
+    assert.equal(obj(b64.json).sha, gitSha("blob", Buffer.from("hi\n")));
+    assert.equal((await call("GET", `/repos/${REPO}/git/ref/heads/nope`)).status, 404);
+    assert.equal((await call("GET", `/repos/${REPO}/git/commits/${"0".repeat(40)}`)).status, 404);
+    assert.equal((await call("GET", `/repos/${REPO}/contents/nope.txt`)).status, 404);
+  });
+
+  test("blob → tree (base_tree) → commit → ref → draft PR; the file is on the branch, not on main", async () => {
+    assert.equal(obj((await createIssue("the crash")).json).number, 1);
+    const sha = await commitFixture();
+    const head = await mainHead();
+    assert.notEqual(sha, head.sha, "main did not move");
+
+    const recursive = obj((await call("GET", `/repos/${REPO}/git/trees/${encodeURIComponent(BRANCH)}?recursive=1`)).json);
+    assert.deepEqual(
+      arr(recursive.tree).map((e) => `${String(obj(e).type)} ${String(obj(e).path)}`),
+      ["blob README.md", "tree tests", "tree tests/fixtures", `blob ${FIXTURE}`],
+      "base_tree kept README.md; nested trees were written",
+    );
+    const top = obj((await call("GET", `/repos/${REPO}/git/trees/${String(recursive.sha)}`)).json);
+    assert.equal(arr(top.tree).length, 2, "without recursive only the top level");
+
+    const created = await openPull();
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const pull = obj(created.json);
+    assert.equal(pull.number, 2, "issues and pull requests share a repo's number sequence");
+    assert.equal(pull.state, "open");
+    assert.equal(pull.draft, true);
+    assert.equal(pull.html_url, "https://github.com/acme/widgets/pull/2");
+    assert.equal(pull.auto_merge, null);
+    assert.equal(pull.mergeable_state, "draft");
+    assert.equal(pull.commits, 1);
+    assert.equal(pull.changed_files, 1);
+    assert.equal(pull.additions, 4);
+    assert.match(String(pull.node_id), /^PR_/);
+    assert.deepEqual(
+      { ref: obj(pull.head).ref, sha: obj(pull.head).sha, label: obj(pull.head).label },
+      { ref: BRANCH, sha, label: `${OWNER}:${BRANCH}` },
+    );
+    assert.equal(obj(pull.base).ref, "main");
+    assert.equal(obj(pull.base).sha, head.sha);
+    assert.equal(created.headers.get("location"), `${API}/repos/${REPO}/pulls/2`);
+
+    const onBranch = await call("GET", `/repos/${REPO}/contents/${FIXTURE}?ref=${encodeURIComponent(BRANCH)}`);
+    assert.equal(onBranch.status, 200);
+    assert.equal(obj(onBranch.json).encoding, "base64");
+    assert.equal(Buffer.from(String(obj(onBranch.json).content), "base64").toString("utf8"), FIXTURE_TEXT);
+    assert.equal((await call("GET", `/repos/${REPO}/contents/${FIXTURE}`)).status, 404, "not on main (the default ref)");
+    assert.equal((await call("GET", `/repos/${REPO}/contents/${FIXTURE}?ref=main`)).status, 404);
+    assert.equal(obj((await call("GET", `/repos/${REPO}/contents/x?ref=no-such-branch`)).json).message, "No commit found for the ref no-such-branch");
+    const dir = arr((await call("GET", `/repos/${REPO}/contents/tests/fixtures?ref=${encodeURIComponent(BRANCH)}`)).json);
+    assert.equal(obj(dir[0]).type, "file");
+    assert.equal(double.fileAt(REPO, BRANCH, FIXTURE), FIXTURE_TEXT);
+    assert.equal(double.fileAt(REPO, "main", FIXTURE), null);
+    assert.equal(double.fileAt(REPO, sha, FIXTURE), FIXTURE_TEXT, "a commit sha is a ref too");
+
+    // The PR is an issue too (as on GitHub): issues endpoints see it with `pull_request`; the issues() hook does not.
+    const asIssue = obj((await call("GET", `/repos/${REPO}/issues/2`)).json);
+    assert.equal(obj(asIssue.pull_request).html_url, "https://github.com/acme/widgets/pull/2");
+    assert.equal(arr((await call("GET", `/repos/${REPO}/issues`)).json).length, 2);
+    assert.deepEqual(
+      double.issues(REPO).map((i) => i.number),
+      [1],
+    );
+    assert.equal((await call("GET", `/repos/${REPO}/pulls/1`)).status, 404, "an issue is not a pull request");
+
+    const labelled = await call("POST", `/repos/${REPO}/issues/2/labels`, { labels: ["daemon-hotfix", "fixture"] });
+    assert.equal(labelled.status, 200, JSON.stringify(labelled.json));
+    assert.deepEqual(
+      arr(labelled.json).map((l) => obj(l).name),
+      ["daemon-hotfix", "fixture"],
+    );
+    assert.deepEqual(
+      arr((await call("POST", `/repos/${REPO}/issues/2/labels`, { labels: ["fixture", "risk:low"] })).json).map((l) => obj(l).name),
+      ["daemon-hotfix", "fixture", "risk:low"],
+      "added to the existing ones, no duplicates",
+    );
+    assert.equal((await call("POST", `/repos/${REPO}/issues/2/labels`, ["bare-array"])).status, 422, "the spec wants {labels: [...]}");
+
+    const edited = await call("PATCH", `/repos/${REPO}/pulls/2`, { title: "renamed", body: "new body" });
+    assert.equal(obj(edited.json).title, "renamed");
+    const [hooked] = double.pulls(REPO);
+    assert.equal(hooked?.title, "renamed");
+    assert.equal(hooked?.draft, true);
+    assert.equal(hooked?.auto_merge, null);
+    assert.equal(obj(hooked?.head).ref, BRANCH);
+    assert.deepEqual(
+      arr(hooked?.labels).map((l) => obj(l).name),
+      ["daemon-hotfix", "fixture", "risk:low"],
+    );
+    assert.deepEqual(double.refs(REPO).find((r) => r.ref === `refs/heads/${BRANCH}`), { ref: `refs/heads/${BRANCH}`, sha });
+    assert.equal(double.refs(REPO)[0]?.ref, `refs/heads/${BRANCH}`, "sorted by name");
+    assert.deepEqual(
+      double.writes(REPO).map((c) => c.operationId),
+      ["issues/create", "git/create-blob", "git/create-tree", "git/create-commit", "git/create-ref", "pulls/create", "issues/add-labels", "issues/add-labels", "pulls/update"],
+    );
+  });
+
+  test("creating a ref that exists is 422 Reference already exists (exactly); other ref errors", async () => {
+    const sha = await commitFixture();
+    const again = await call("POST", `/repos/${REPO}/git/refs`, { ref: `refs/heads/${BRANCH}`, sha });
+    assert.equal(again.status, 422);
+    assert.deepEqual(again.json, { message: "Reference already exists", documentation_url: "https://docs.github.com/rest/git/refs#create-a-reference", status: "422" });
+    const message = async (body: unknown) => obj((await call("POST", `/repos/${REPO}/git/refs`, body)).json).message;
+    assert.equal(await message({ ref: "heads/x", sha }), "Reference name must contain at least three slash-separated components.");
+    assert.equal(await message({ ref: "refs/heads/bad..name", sha }), "refs/heads/bad..name is not a valid ref name.");
+    assert.equal(await message({ ref: "refs/heads/y", sha: "f".repeat(40) }), "Object does not exist");
+    assert.equal(await message({ ref: `refs/heads/${BRANCH}/deeper`, sha }), "Reference update failed");
+    assert.equal(double.writes(REPO).filter((c) => c.operationId === "git/create-ref").length, 1);
+  });
+
+  test("updating a ref: fast-forward, not a fast forward (422), force; a PR follows its branch", async () => {
+    const first = await commitFixture();
+    assert.equal((await openPull()).status, 201);
+    const tree = String(obj(obj((await call("GET", `/repos/${REPO}/git/commits/${first}`)).json).tree).sha);
+    const second = String(obj((await call("POST", `/repos/${REPO}/git/commits`, { message: "second", tree, parents: [first] })).json).sha);
+    const ff = await call("PATCH", `/repos/${REPO}/git/refs/heads/${BRANCH}`, { sha: second });
+    assert.equal(ff.status, 200, JSON.stringify(ff.json));
+    assert.equal(obj(obj(ff.json).object).sha, second);
+    assert.equal(obj(obj((await call("GET", `/repos/${REPO}/pulls/1`)).json).head).sha, second, "the PR's head moved with the branch");
+    assert.equal(obj((await call("GET", `/repos/${REPO}/pulls/1`)).json).commits, 2);
+    const back = await call("PATCH", `/repos/${REPO}/git/refs/heads/${BRANCH}`, { sha: first });
+    assert.equal(back.status, 422);
+    assert.equal(obj(back.json).message, "Update is not a fast forward");
+    assert.equal((await call("PATCH", `/repos/${REPO}/git/refs/heads/${BRANCH}`, { sha: first, force: true })).status, 200);
+    assert.equal(obj((await call("PATCH", `/repos/${REPO}/git/refs/heads/nope`, { sha: first })).json).message, "Reference does not exist");
+    assert.equal(obj((await call("POST", `/repos/${REPO}/git/commits`, { message: "m", tree: "a".repeat(40), parents: [] })).json).message, "Tree SHA does not exist");
+    assert.equal(obj((await call("POST", `/repos/${REPO}/git/commits`, { message: "m", tree, parents: ["a".repeat(40)] })).json).message, "Parent SHA does not exist or is not a commit object");
+  });
+
+  test("a second PR for the same head is 422; so are a missing head and a head with nothing to merge", async () => {
+    await commitFixture();
+    assert.equal((await openPull()).status, 201);
+    const second = await openPull({ title: "again" });
+    assert.equal(second.status, 422);
+    assert.deepEqual(obj(second.json).message, "Validation Failed");
+    assert.deepEqual(obj(second.json).errors, [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for acme:hotfix/abc123." }]);
+    const missing = await openPull({ head: "hotfix/none" });
+    assert.equal(missing.status, 422);
+    assert.deepEqual(obj(missing.json).errors, [{ resource: "PullRequest", field: "head", code: "invalid" }]);
+    const head = await mainHead();
+    await call("POST", `/repos/${REPO}/git/refs`, { ref: "refs/heads/same-as-main", sha: head.sha });
+    const empty = await openPull({ head: "same-as-main" });
+    assert.equal(empty.status, 422);
+    assert.deepEqual(obj(empty.json).errors, [{ resource: "PullRequest", code: "custom", message: "No commits between main and same-as-main" }]);
+    assert.equal(double.pulls(REPO).length, 1);
+
+    // Closed, a new PR for the head may be opened; the old one cannot then be reopened.
+    assert.equal(obj((await call("PATCH", `/repos/${REPO}/pulls/1`, { state: "closed" })).json).state, "closed");
+    assert.equal((await openPull({ title: "retry" })).status, 201);
+    const reopen = await call("PATCH", `/repos/${REPO}/pulls/1`, { state: "open" });
+    assert.equal(reopen.status, 422);
+  });
+
+  test("GET pulls?head=owner:branch filters exactly; a bare branch name is ignored, as on GitHub", async () => {
+    await commitFixture();
+    await commitFixture("hotfix/other", "tests/fixtures/other.json", "{}\n");
+    assert.equal((await openPull()).status, 201);
+    assert.equal((await openPull({ head: "hotfix/other" })).status, 201);
+    const list = async (query: string) => arr((await call("GET", `/repos/${REPO}/pulls?${query}`)).json).map((p) => obj(p).number);
+    assert.deepEqual(await list(`head=${encodeURIComponent(`${OWNER}:${BRANCH}`)}`), [1]);
+    assert.deepEqual(await list(`head=${encodeURIComponent(`ACME:${BRANCH}`)}`), [1], "owner is case-insensitive");
+    assert.deepEqual(await list(`head=${encodeURIComponent(`someone:${BRANCH}`)}`), []);
+    assert.deepEqual(await list(`head=${encodeURIComponent(BRANCH)}`), [2, 1], "without owner: filter ignored");
+    await call("PATCH", `/repos/${REPO}/pulls/1`, { state: "closed" });
+    assert.deepEqual(await list(`head=${encodeURIComponent(`${OWNER}:${BRANCH}`)}`), []);
+    assert.deepEqual(await list(`head=${encodeURIComponent(`${OWNER}:${BRANCH}`)}&state=closed`), [1]);
+    assert.deepEqual(await list(`head=${encodeURIComponent(`${OWNER}:${BRANCH}`)}&state=all`), [1]);
+    assert.deepEqual(await list("state=all&base=main"), [2, 1]);
+    const listed = obj(arr((await call("GET", `/repos/${REPO}/pulls?state=all&per_page=1`)).json)[0]);
+    assert.ok(!("mergeable" in listed), "the list renders pull-request-simple");
+  });
+
+  test("GraphQL: auto-merge refused on a draft and where the repo does not allow it; enabled once ready", async () => {
+    await commitFixture();
+    const pull = obj((await openPull()).json);
+    const id = String(pull.node_id);
+
+    const notAllowed = await gql(AUTO_MERGE, { pullRequestId: id });
+    assert.equal(notAllowed.status, 200);
+    assert.deepEqual(notAllowed.json, { data: { enablePullRequestAutoMerge: null }, errors: [{ type: "UNPROCESSABLE", message: "Pull request Auto merge is not allowed for this repository" }] });
+
+    double.setAllowAutoMerge(REPO, true);
+    assert.equal(obj((await call("GET", `/repos/${REPO}`)).json).allow_auto_merge, true);
+    const draft = await gql(AUTO_MERGE, { pullRequestId: id });
+    assert.deepEqual(draft.json, { data: { enablePullRequestAutoMerge: null }, errors: [{ type: "UNPROCESSABLE", message: "Pull request is in draft state" }] });
+    assert.equal(obj((await call("GET", `/repos/${REPO}/pulls/1`)).json).auto_merge, null);
+
+    const ready = await gql(READY, { pullRequestId: id });
+    assert.deepEqual(ready.json, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } });
+    assert.equal(obj((await call("GET", `/repos/${REPO}/pulls/1`)).json).draft, false);
+
+    clock += 5_000;
+    const enabled = await gql(AUTO_MERGE, { pullRequestId: id });
+    assert.deepEqual(enabled.json, { data: { enablePullRequestAutoMerge: { pullRequest: { autoMergeRequest: { enabledAt: "2025-06-01T12:00:05Z", mergeMethod: "SQUASH" } } } } });
+    const after = obj((await call("GET", `/repos/${REPO}/pulls/1`)).json);
+    assert.deepEqual(after.auto_merge, {
+      enabled_by: obj(after.user),
+      merge_method: "squash",
+      commit_title: "[daemon-hotfix fix] crash (#1)",
+      commit_message: "Refs #1",
+    });
+    assert.equal(after.mergeable_state, "blocked");
+    assert.notEqual(double.pulls(REPO)[0]?.auto_merge, null);
+
+    const ops = double.calls.filter((c) => c.path === "/graphql").map((c) => `${String(c.operationId)} ${String(c.committed)} ${String(c.repo)}`);
+    assert.deepEqual(ops, [
+      "graphql/enablePullRequestAutoMerge false acme/widgets",
+      "graphql/enablePullRequestAutoMerge false acme/widgets",
+      "graphql/markPullRequestReadyForReview true acme/widgets",
+      "graphql/enablePullRequestAutoMerge true acme/widgets",
+    ]);
+    assert.equal(double.calls.at(-2)?.status, 200);
+    assert.equal(double.writes(REPO).filter((c) => c.path === "/graphql").length, 2, "only mutations that took effect are writes");
+
+    // Closing a PR turns auto-merge off (as on GitHub).
+    await call("PATCH", `/repos/${REPO}/pulls/1`, { state: "closed" });
+    assert.equal(obj((await call("GET", `/repos/${REPO}/pulls/1`)).json).auto_merge, null);
+  });
+
+  test("GraphQL: anything else is refused with the double's message; shape errors; unknown ids; rate-limit headers", async () => {
+    const other = await gql("query { viewer { login } }", {});
+    assert.equal(other.status, 200);
+    assert.deepEqual(other.json, { errors: [{ message: "the double supports only enablePullRequestAutoMerge and markPullRequestReadyForReview" }] });
+    assert.equal(double.calls.at(-1)?.operationId, "graphql");
+    assert.equal(other.headers.get("x-ratelimit-resource"), "graphql");
+    const unsupported = await gql("mutation { mergePullRequest(input: {pullRequestId: \"x\"}) { clientMutationId } }", {});
+    assert.deepEqual(unsupported.json, other.json);
+    assert.deepEqual(obj((await call("POST", "/graphql", { variables: {} })).json).errors, [{ message: "A query attribute must be specified and must be a string." }]);
+    assert.equal((await call("POST", "/graphql", "{not json")).status, 400);
+    assert.equal((await call("POST", "/graphql", { query: READY, variables: {} })).status, 200);
+    assert.deepEqual(obj((await gql(READY, {})).json).errors, [{ message: "Variable $pullRequestId of type ID! was provided invalid value" }]);
+    assert.deepEqual(obj((await gql("mutation { markPullRequestReadyForReview(input: {pullRequestId: $x}) { clientMutationId } }", { x: "y" })).json).errors, [
+      { message: "Variable $x is used by anonymous mutation but not declared" },
+    ]);
+    const unknown = await gql(READY, { pullRequestId: "PR_kwDOunknown" });
+    assert.deepEqual(unknown.json, { data: { markPullRequestReadyForReview: null }, errors: [{ type: "NOT_FOUND", message: "Could not resolve to a node with the global id of 'PR_kwDOunknown'." }] });
+    assert.equal((await call("POST", "/graphql", { query: READY }, null)).status, 401);
+    assert.equal(double.writes().length, 0);
+  });
+
+  test("with the project's Octokit: the writer's calls in order (REST + POST /graphql)", async () => {
+    const { Octokit } = await import("@octokit/core");
+    const octokit = new Octokit({ auth: "ghp_devtoken", request: { fetch: (url: string | URL | Request, init?: RequestInit) => double.handle(new Request(url, init)) } });
+    const owner = OWNER;
+    const repo = "widgets";
+    double.setAllowAutoMerge(REPO, true);
+    const { data: meta } = await octokit.request("GET /repos/{owner}/{repo}", { owner, repo });
+    const { data: ref } = await octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { owner, repo, ref: `heads/${meta.default_branch}` });
+    const { data: parent } = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { owner, repo, commit_sha: ref.object.sha });
+    const { data: blob } = await octokit.request("POST /repos/{owner}/{repo}/git/blobs", { owner, repo, content: FIXTURE_TEXT, encoding: "utf-8" });
+    const { data: tree } = await octokit.request("POST /repos/{owner}/{repo}/git/trees", { owner, repo, base_tree: parent.tree.sha, tree: [{ path: FIXTURE, mode: "100644", type: "blob", sha: blob.sha }] });
+    const { data: commit } = await octokit.request("POST /repos/{owner}/{repo}/git/commits", { owner, repo, message: "fixture", tree: tree.sha, parents: [parent.sha] });
+    await octokit.request("POST /repos/{owner}/{repo}/git/refs", { owner, repo, ref: `refs/heads/${BRANCH}`, sha: commit.sha });
+    await assert.rejects(
+      octokit.request("POST /repos/{owner}/{repo}/git/refs", { owner, repo, ref: `refs/heads/${BRANCH}`, sha: commit.sha }),
+      (e: unknown) => e instanceof Error && /Reference already exists/.test(e.message),
+    );
+    await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { owner, repo, ref: `heads/${BRANCH}`, sha: commit.sha, force: true });
+    const { data: pull } = await octokit.request("POST /repos/{owner}/{repo}/pulls", { owner, repo, title: "t", body: "b", head: BRANCH, base: meta.default_branch, draft: true });
+    const { data: found } = await octokit.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, head: `${owner}:${BRANCH}`, state: "all", per_page: 10 });
+    assert.equal(found[0]?.number, pull.number);
+    await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { owner, repo, issue_number: pull.number, labels: ["daemon-hotfix"] });
+    for (const query of [READY, AUTO_MERGE]) {
+      const { data } = await octokit.request("POST /graphql", { query, variables: { pullRequestId: pull.node_id } });
+      assert.ok(!("errors" in (data as object)), JSON.stringify(data));
+    }
+    const [hooked] = double.pulls(REPO);
+    assert.equal(hooked?.draft, false);
+    assert.equal(obj(hooked?.auto_merge).merge_method, "squash");
+  });
+
+  test("control API: pulls, refs, file, auto-merge setting; overview lists PRs", async () => {
+    const control = async (method: string, path: string, body?: unknown) => {
+      const init: RequestInit = { method };
+      if (body !== undefined) init.body = JSON.stringify(body);
+      const r = await double.handle(new Request(`http://127.0.0.1:8789${path}`, init));
+      const text = await r.text();
+      return { status: r.status, text, json: r.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : null };
+    };
+    assert.equal((await control("POST", "/_double/repos/auto-merge", { repo: REPO, allow: true })).status, 200);
+    assert.equal(obj((await call("GET", `/repos/${REPO}`)).json).allow_auto_merge, true);
+    const sha = await commitFixture();
+    await openPull();
+    const pulls = arr((await control("GET", `/_double/pulls?repo=${REPO}`)).json);
+    assert.equal(obj(pulls[0]).draft, true);
+    assert.deepEqual(arr((await control("GET", `/_double/refs?repo=${REPO}`)).json), [
+      { ref: `refs/heads/${BRANCH}`, sha },
+      { ref: "refs/heads/main", sha: (await mainHead()).sha },
+    ]);
+    const file = await control("GET", `/_double/file?repo=${REPO}&ref=${encodeURIComponent(BRANCH)}&path=${encodeURIComponent(FIXTURE)}`);
+    assert.equal(file.status, 200);
+    assert.equal(file.text, FIXTURE_TEXT, "the file's text as is");
+    assert.equal((await control("GET", `/_double/file?repo=${REPO}&ref=main&path=${encodeURIComponent(FIXTURE)}`)).status, 404);
+    assert.equal((await control("POST", "/_double/repos/auto-merge", { repo: REPO })).status, 400);
+    const html = await control("GET", "/");
+    assert.match(html.text, /Pull requests/);
+    assert.match(html.text, /hotfix\/abc123/);
+  });
+
+  test("content creation counts towards the secondary limit (git writes and pulls too)", async () => {
+    double.configure({ secondaryLimitPerMinute: 3 });
+    for (let i = 0; i < 3; i++) assert.equal((await call("POST", `/repos/${REPO}/git/blobs`, { content: `n${i}` })).status, 201);
+    const limited = await call("POST", `/repos/${REPO}/git/blobs`, { content: "n3" });
+    assert.equal(limited.status, 403);
+    assert.match(String(obj(limited.json).message), /secondary rate limit/);
+    assert.ok(limited.headers.get("retry-after"));
+  });
+
+  test("search sees PRs as pull requests (is:pr / is:issue)", async () => {
+    double.configure({ searchLagMs: 0 });
+    await createIssue("an issue");
+    await commitFixture();
+    await openPull();
+    const count = async (q: string) => obj((await call("GET", `/search/issues?q=${encodeURIComponent(q)}`)).json).total_count;
+    assert.equal(await count(`repo:${REPO} is:pr`), 1);
+    assert.equal(await count(`repo:${REPO} is:issue`), 1);
+    assert.equal(await count(`repo:${REPO}`), 2);
   });
 });

@@ -11,12 +11,16 @@
  *     (400), body validation against the spec (422), the operation (or 501), and finally the response is
  *     validated against the spec; a violation is recorded and answered 500.
  *
+ * `POST /graphql` (or GHES `/api/graphql`) is not in the spec: after faults, User-Agent, auth and the "graphql"
+ * rate limit it goes to graphql.ts (two PR mutations), logged with operationId `graphql/<mutation>`.
+ *
  * Auth (app.ts): a bearer shaped like a JWT is the App's JWT (only App endpoints, verified against the
  * key given to configureApp()); a `ghs_` token the double issued is an installation token (bot
  * `${slug}[bot]`, limits per installation, 401 once expired/revoked); any other token (including `ghs_`
  * tokens the double did not issue) is accepted as before.
  */
 import { AppAuth, BAD_CREDENTIALS, JWT_OPERATIONS, JWT_UNDECODABLE, hasPermission, looksLikeJwt, notAccessible, requiredPermission } from "./app.ts";
+import { handleGraphql } from "./graphql.ts";
 import type { AppConfig, AuthKind, InstallationRecord, InstallationTarget, TokenRecord } from "./app.ts";
 import { handleControl } from "./control.ts";
 import { Faults } from "./faults.ts";
@@ -24,6 +28,7 @@ import type { FaultKind, FaultRule } from "./faults.ts";
 import { DOCS, PRIMARY_DOCS, SECONDARY_MESSAGE, SECONDARY_DOCS, error, json, notFound, toResponse, validationFailed } from "./http.ts";
 import type { Result } from "./http.ts";
 import { HANDLERS, setState } from "./operations.ts";
+import { pullJson, setPullState } from "./pulls.ts";
 import type { Core, Ctx, DoubleConfig, DoubleStats, TokenKind } from "./operations.ts";
 import { RateLimits } from "./ratelimit.ts";
 import type { RateLimitState } from "./ratelimit.ts";
@@ -31,7 +36,7 @@ import { Router } from "./router.ts";
 import { loadSpec } from "./spec.ts";
 import type { Operation } from "./spec.ts";
 import { BOT_LOGIN, DEV_LOGIN, MAINTAINER_LOGIN, Store, commentJson, issueJson, repoKey, snapshot } from "./state.ts";
-import type { IssueRecord, RepoRecord, StateReason } from "./state.ts";
+import type { IssueRecord, RepoRecord, StateReason, UserRecord } from "./state.ts";
 import { describeErrors, requestValidator, responseValidator, schemaValidator, toGitHubErrors } from "./validate.ts";
 
 export interface GitHubDoubleOptions {
@@ -76,7 +81,18 @@ export interface CallEntry {
 /** An issue as GitHub renders it, plus its comments (as GitHub renders them) for assertions. */
 export type DoubleIssue = Record<string, unknown> & { comments_list: Record<string, unknown>[] };
 
+/** A pull request as GitHub renders it (GET /repos/{o}/{r}/pulls/{n}): number, draft, head.ref, labels, auto_merge... */
+export type DoublePull = Record<string, unknown>;
+
 export type ConfigUpdate = Partial<DoubleConfig>;
+
+const USER_AGENT_REQUIRED =
+  "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.\n";
+const GRAPHQL_AUTH_DOCS = "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql";
+
+function isGraphqlPath(path: string): boolean {
+  return path === "/graphql" || path === "/api/graphql";
+}
 
 interface Auth {
   kind: AuthKind;
@@ -183,11 +199,50 @@ export class GitHubDouble {
 
   // ---------------------------------------------------------------- test hooks
 
-  /** Issues of "owner/repo" as GitHub renders them now, each with `comments_list`. */
+  /** Issues of "owner/repo" as GitHub renders them now, each with `comments_list` (pull requests are in pulls()). */
   issues(repo: string): DoubleIssue[] {
     const record = this.store.findRepo(repo);
     if (!record) return [];
-    return record.issues.map((issue) => ({ ...issueJson(record, issue), comments_list: issue.comments.map((c) => commentJson(record, issue, c)) }));
+    return record.issues.filter((issue) => !issue.pull).map((issue) => this.renderIssue(record, issue));
+  }
+
+  private renderIssue(record: RepoRecord, issue: IssueRecord): DoubleIssue {
+    return { ...issueJson(record, issue), comments_list: issue.comments.map((c) => commentJson(record, issue, c)) };
+  }
+
+  /** Pull requests of "owner/repo" as GitHub renders them now (number, state, draft, head.ref, labels, auto_merge...). */
+  pulls(repo: string): DoublePull[] {
+    const record = this.store.findRepo(repo);
+    if (!record) return [];
+    const viewer = this.store.user(DEV_LOGIN);
+    return record.issues.flatMap((issue) => (issue.pull ? [pullJson(record, issue, issue.pull, viewer)] : []));
+  }
+
+  /** Git refs of "owner/repo" sorted by name ([{ref: "refs/heads/main", sha}, ...]); a repo not seen yet has only main. */
+  refs(repo: string): { ref: string; sha: string }[] {
+    const record = this.repoRecord(repo);
+    return [...record.git.refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ref, sha]) => ({ ref, sha }));
+  }
+
+  /** The UTF-8 text of `path` in the tree at `ref` (branch, tag, full ref or commit sha), or null when absent. */
+  fileAt(repo: string, ref: string, path: string): string | null {
+    const git = this.repoRecord(repo).git;
+    const sha = git.resolve(ref);
+    const commit = sha ? git.commit(sha) : undefined;
+    const entry = commit ? git.entryAt(commit.tree, path) : null;
+    const blob = entry?.type === "blob" ? git.blob(entry.sha) : undefined;
+    return blob ? new TextDecoder().decode(blob.content) : null;
+  }
+
+  /** The repository setting "Allow auto-merge" (GET /repos/{o}/{r} → allow_auto_merge; default false). */
+  setAllowAutoMerge(repo: string, allow: boolean): void {
+    this.repoRecord(repo).allowAutoMerge = allow;
+  }
+
+  private repoRecord(repo: string): RepoRecord {
+    const slash = repo.indexOf("/");
+    if (slash <= 0 || slash === repo.length - 1) throw new Error(`github-double: repo must be "owner/name", got "${repo}"`);
+    return this.store.findRepo(repo) ?? this.store.repo(repo.slice(0, slash), repo.slice(slash + 1), this.now());
   }
 
   /** Every repo the double has seen, as "owner/repo". */
@@ -220,12 +275,12 @@ export class GitHubDouble {
     const found = this.findIssue(repo, number);
     if (!found) throw new Error(`github-double: no issue ${repo}#${number}`);
     const now = this.now();
-    setState(found.issue, state, reason, this.store.user(MAINTAINER_LOGIN), now);
+    const maintainer = this.store.user(MAINTAINER_LOGIN);
+    if (found.issue.pull) setPullState(found.issue, found.issue.pull, state, maintainer, now);
+    else setState(found.issue, state, reason, maintainer, now);
     found.issue.updatedAt = now;
     snapshot(found.repo, found.issue, now);
-    const issue = this.issues(repo).find((i) => i.number === number);
-    if (!issue) throw new Error("unreachable");
-    return issue;
+    return this.renderIssue(found.repo, found.issue);
   }
 
   private findIssue(repo: string, number: number): { repo: RepoRecord; issue: IssueRecord } | null {
@@ -346,7 +401,8 @@ export class GitHubDouble {
     this.stats.requests++;
     if (auth?.kind === "jwt") this.stats.jwtRequests++;
 
-    const resource = path.startsWith("/search/") ? "search" : "core";
+    const graphql = isGraphqlPath(path);
+    const resource = path.startsWith("/search/") ? "search" : graphql ? "graphql" : "core";
     const rate = auth ? this.limits.consume(auth.limitKey, resource, now) : this.limits.consume("(anonymous)", "core", now, 60);
     const common = { ...rateLimitHeaders(rate), "x-github-request-id": `D0B1:${(++this.requestSeq).toString(16).toUpperCase()}`, "x-github-api-version-selected": "2022-11-28" };
 
@@ -365,7 +421,8 @@ export class GitHubDouble {
 
     const result = withHeaders(this.process(request, url, method, path, rawBody, token, auth, rate, entry), common);
     entry.status = result.status;
-    entry.committed = method !== "GET" && method !== "HEAD" && result.status >= 200 && result.status < 300;
+    // GraphQL answers 200 even when a mutation is refused: graphql() set `committed` itself.
+    if (!graphql) entry.committed = method !== "GET" && method !== "HEAD" && result.status >= 200 && result.status < 300;
     if (fault?.kind === "commit_then_drop") {
       entry.status = 0;
       throw new TypeError("connection dropped");
@@ -409,17 +466,13 @@ export class GitHubDouble {
   }
 
   private process(request: Request, url: URL, method: string, path: string, rawBody: string, token: string | null, auth: Auth | null, rate: RateLimitState, entry: CallEntry): Result {
+    if (isGraphqlPath(path)) return this.graphql(request, method, rawBody, token, auth, rate, entry);
     const match = getRouter().match(method, path);
     if (!match) return notFound();
     const operation = match.operation;
     entry.operationId = operation.operationId;
 
-    if (!request.headers.get("user-agent")) {
-      return {
-        status: 403,
-        text: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.\n",
-      };
-    }
+    if (!request.headers.get("user-agent")) return { status: 403, text: USER_AGENT_REQUIRED };
     if (!token || !auth) return this.checked(operation, error(401, "Requires authentication", DOCS));
     const now = this.now();
     if (auth.kind === "jwt") {
@@ -475,14 +528,62 @@ export class GitHubDouble {
       return error(501, `github-double: ${operation.operationId} (${operation.method} ${operation.template}) is not implemented`, DOCS);
     }
     const kind = tokenKindOf(token);
-    const login = auth.kind === "installation" || auth.kind === "jwt" ? this.app.botLogin : kind === "installation" ? BOT_LOGIN : DEV_LOGIN;
-    const user = this.store.user(login);
+    const user = this.actor(token, auth);
     const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats, app: this.app };
     const ctx: Ctx = { url, params: match.params, body, token, tokenKind: kind, user, now: this.now(), auth: auth.kind, limitKey: auth.limitKey };
     if (installation) ctx.installationId = installation.id;
+    const accept = request.headers.get("accept");
+    if (accept !== null) ctx.accept = accept;
     const result = handler(core, ctx);
     if (result.status === 422) this.stats.validationFailures++;
     return this.checked(operation, result);
+  }
+
+  /** Who acts for this token: the App's bot for its JWT and installation tokens, the bot for other ghs_ tokens, else the dev user. */
+  private actor(token: string, auth: Auth): UserRecord {
+    const kind = tokenKindOf(token);
+    const login = auth.kind === "installation" || auth.kind === "jwt" ? this.app.botLogin : kind === "installation" ? BOT_LOGIN : DEV_LOGIN;
+    return this.store.user(login);
+  }
+
+  /** POST /graphql: auth and limits like REST (GraphQL style where GitHub answers so), then graphql.ts. */
+  private graphql(request: Request, method: string, rawBody: string, token: string | null, auth: Auth | null, rate: RateLimitState, entry: CallEntry): Result {
+    if (method !== "POST") return notFound();
+    entry.operationId = "graphql";
+    if (!request.headers.get("user-agent")) return { status: 403, text: USER_AGENT_REQUIRED };
+    if (!token || !auth) return error(401, "This endpoint requires you to be authenticated.", GRAPHQL_AUTH_DOCS);
+    const now = this.now();
+    if (auth.kind === "jwt") return error(401, BAD_CREDENTIALS, DOCS);
+    const record = auth.record;
+    let installation: InstallationRecord | null = null;
+    if (record) {
+      installation = this.app.usable(record, now);
+      if (!installation) return error(401, BAD_CREDENTIALS, DOCS);
+    }
+    if (rate.exceeded) {
+      this.stats.primaryLimitHits++;
+      return json(200, { errors: [{ type: "RATE_LIMITED", message: "API rate limit exceeded for user ID 900001." }] });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      return error(400, "Problems parsing JSON", DOCS);
+    }
+    const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats, app: this.app };
+    const outcome = handleGraphql(core, {
+      body,
+      user: this.actor(token, auth),
+      now,
+      limitKey: auth.limitKey,
+      visible: (repo) =>
+        !this.missing.has(repoKey(`${repo.owner}/${repo.name}`)) && (!installation || !record || this.app.tokenCovers(record, installation, repo.owner, repo.name)),
+      mayWritePulls: !record || hasPermission(record.permissions, { name: "pull_requests", level: "write" }),
+    });
+    entry.operationId = outcome.operationId;
+    entry.repo = outcome.repo;
+    entry.committed = outcome.committed;
+    return outcome.result;
   }
 
   /** Validates an answer the double produced against the spec; a violation is recorded and answered 500. */
@@ -491,6 +592,9 @@ export class GitHubDouble {
     let validate = responseValidator(operation, result.status);
     if (!validate && result.status === 422) validate = schemaValidator("validation-error");
     if (!validate || validate(result.body)) return result;
+    // Some 422s are `oneOf [validation-error, repository-rule-violation-error]`, which no body with a message and a
+    // documentation_url can satisfy (it matches both): GitHub's validation-error shape is what such a 422 means.
+    if (result.status === 422 && schemaValidator("validation-error")(result.body)) return result;
     const message = `${operation.operationId} ${result.status}: ${describeErrors(validate.errors)}`;
     this.violations.push(message);
     return error(500, `github-double: response violates the spec: ${message}`, DOCS);

@@ -7,9 +7,10 @@ import type { AppAuth, AuthKind } from "./app.ts";
 import { clampInt, error, json, notFound, paginate, secondaryLimit, validationFailed } from "./http.ts";
 import type { Result } from "./http.ts";
 import type { RateLimits } from "./ratelimit.ts";
+import { PULL_HANDLERS } from "./pulls.ts";
 import { matchesSearch, parseSearchQuery } from "./search.ts";
 import type { Searchable } from "./search.ts";
-import { commentJson, issueJson, privateUserJson, repoJson, snapshot } from "./state.ts";
+import { commentJson, issueJson, labelJson, privateUserJson, repoJson, snapshot } from "./state.ts";
 import type { IssueRecord, LabelRecord, RepoRecord, Store, UserRecord } from "./state.ts";
 import { isObject } from "./spec.ts";
 import type { ValidationErrorItem } from "./validate.ts";
@@ -60,6 +61,8 @@ export interface Ctx {
   installationId?: number;
   /** Key of per-token limits (secondary limit): `installation:<id>` for issued tokens, else the token. */
   limitKey?: string;
+  /** The request's Accept header. */
+  accept?: string;
 }
 
 export type Handler = (core: Core, ctx: Ctx) => Result;
@@ -320,6 +323,31 @@ const listComments: Handler = (core, ctx) => {
   );
 };
 
+/** POST /repos/{o}/{r}/issues/{n}/labels: adds to the issue's (or pull request's) labels, creating unknown ones; answers all its labels. */
+const addLabels: Handler = (core, ctx) => {
+  const found = issueOf(core, ctx);
+  if (!found) return notFound();
+  const { repo, issue } = found;
+  const errors: ValidationErrorItem[] = [];
+  const labels = labelsFrom(core, repo, body(ctx).labels, errors);
+  if (errors.length > 0) return validationFailed(errors, "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue");
+  if (!secondaryAllowed(core, ctx)) return secondaryLimit(60);
+  let changed = false;
+  for (const label of labels ? labels() : []) {
+    if (issue.labels.includes(label)) continue;
+    issue.labels.push(label);
+    changed = true;
+  }
+  if (changed) {
+    issue.updatedAt = ctx.now;
+    snapshot(repo, issue, ctx.now);
+  }
+  return json(
+    200,
+    issue.labels.map((l) => labelJson(repo, l)),
+  );
+};
+
 const SEARCH_DOCS = "https://docs.github.com/v3/search/";
 
 const searchIssues: Handler = (core, ctx) => {
@@ -388,8 +416,10 @@ export const HANDLERS: Record<string, Handler> = {
   "issues/list-for-repo": listIssues,
   "issues/create-comment": createComment,
   "issues/list-comments": listComments,
+  "issues/add-labels": addLabels,
   "search/issues-and-pull-requests": searchIssues,
   "users/get-authenticated": getAuthenticatedUser,
   ...APP_HANDLERS,
+  ...PULL_HANDLERS,
 };
 

@@ -2,9 +2,10 @@
  * GitHub's rate limits, per token:
  *  - primary "core": 5,000 requests per hour window (x-ratelimit-* headers on every answer);
  *  - primary "search": 30 requests per minute window;
+ *  - primary "graphql": 5,000 per hour window (the double counts a request as one point);
  *  - secondary, content creation: at most N per rolling 60 s and M per rolling 3,600 s.
  */
-export type Resource = "core" | "search";
+export type Resource = "core" | "search" | "graphql";
 
 export interface RateLimitState {
   resource: Resource;
@@ -19,6 +20,7 @@ export interface RateLimitState {
 const LIMITS: Record<Resource, { limit: number; windowMs: number }> = {
   core: { limit: 5000, windowMs: 3_600_000 },
   search: { limit: 30, windowMs: 60_000 },
+  graphql: { limit: 5000, windowMs: 3_600_000 },
 };
 
 interface Window {

@@ -100,7 +100,8 @@ function login(issue: Record<string, unknown>): string {
 export function matchesSearch(item: Searchable, query: SearchQuery): boolean {
   const issue = item.issue;
   if (query.repos.length > 0 && !query.repos.includes(item.repo.toLowerCase())) return false;
-  if (query.kinds.includes("pr")) return false; // the double has no pull requests
+  const isPull = issue.pull_request !== undefined;
+  for (const kind of query.kinds) if ((kind === "pr") !== isPull) return false;
   for (const state of query.states) if (issue.state !== state) return false;
   const names = labelNames(issue);
   for (const label of query.labels) if (!names.includes(label)) return false;

@@ -2,6 +2,8 @@
  * The double's GitHub state (repos, issues, comments, labels, users) and the JSON GitHub would render for
  * it. Every issue mutation appends a snapshot to the issue's history, which search reads with its lag.
  */
+import { GitStore } from "./git.ts";
+
 export const API = "https://api.github.com";
 export const WEB = "https://github.com";
 
@@ -38,6 +40,31 @@ export interface IssueSnapshot {
   commentBodies: string[];
 }
 
+export type MergeMethod = "merge" | "squash" | "rebase";
+
+export interface AutoMergeRecord {
+  enabledBy: UserRecord;
+  mergeMethod: MergeMethod;
+  enabledAt: number;
+  commitTitle: string;
+  commitMessage: string;
+}
+
+/** What makes an issue a pull request (GitHub keeps a PR's title, body, state, labels and comments on its issue). */
+export interface PullRecord {
+  /** The pull request's own id (not the issue's). */
+  id: number;
+  /** Head branch name (same repo). */
+  head: string;
+  /** The head's sha when last seen (kept when the branch is deleted). */
+  headSha: string;
+  /** Base branch name. */
+  base: string;
+  draft: boolean;
+  maintainerCanModify: boolean;
+  autoMerge: AutoMergeRecord | null;
+}
+
 export interface IssueRecord {
   id: number;
   number: number;
@@ -54,6 +81,8 @@ export interface IssueRecord {
   closedBy: UserRecord | null;
   comments: CommentRecord[];
   history: IssueSnapshot[];
+  /** Set when this issue is a pull request. */
+  pull?: PullRecord;
 }
 
 export interface RepoRecord {
@@ -61,8 +90,14 @@ export interface RepoRecord {
   name: string;
   id: number;
   createdAt: number;
+  /** Issues and pull requests, in one number sequence (as on GitHub). */
   issues: IssueRecord[];
   labels: Map<string, LabelRecord>;
+  /** Git objects and refs; starts with `main` at an initial commit holding README.md. */
+  git: GitStore;
+  defaultBranch: string;
+  /** The "Allow auto-merge" repository setting (default off, as on GitHub). */
+  allowAutoMerge: boolean;
 }
 
 export function isoSeconds(ms: number): string {
@@ -76,7 +111,7 @@ export function hashId(text: string): number {
   return 10_000_000 + ((h >>> 0) % 89_000_000);
 }
 
-function nodeId(prefix: string, id: number): string {
+export function nodeId(prefix: string, id: number): string {
   return `${prefix}_kwDO${btoa(`0:${id}`).replace(/=+$/, "")}`;
 }
 
@@ -102,7 +137,7 @@ export class Store {
     const key = repoKey(`${owner}/${name}`);
     let repo = this.repos.get(key);
     if (!repo) {
-      repo = { owner, name, id: hashId(key), createdAt: now, issues: [], labels: new Map() };
+      repo = { owner, name, id: hashId(key), createdAt: now, issues: [], labels: new Map(), git: initialGit(owner, name, now), defaultBranch: "main", allowAutoMerge: false };
       this.repos.set(key, repo);
     }
     return repo;
@@ -122,6 +157,17 @@ export class Store {
     }
     return label;
   }
+}
+
+/** A new repo's git: `refs/heads/main` at an "Initial commit" (by the owner, at creation) of a tree with README.md. */
+function initialGit(owner: string, name: string, now: number): GitStore {
+  const git = new GitStore();
+  const readme = git.putBlob(new TextEncoder().encode(`# ${name}\n`));
+  const tree = git.putTree([{ name: "README.md", mode: "100644", type: "blob", sha: readme.sha }]);
+  const person = { name: owner, email: `${hashId(owner.toLowerCase())}+${owner}@users.noreply.github.com`, date: now };
+  const commit = git.putCommit({ tree: tree.sha, parents: [], message: "Initial commit", author: person, committer: person });
+  git.refs.set("refs/heads/main", commit.sha);
+  return git;
 }
 
 export function userJson(user: UserRecord): Record<string, unknown> {
@@ -214,7 +260,7 @@ export function issueJson(repo: RepoRecord, issue: IssueRecord): Record<string, 
     labels_url: `${url}/labels{/name}`,
     comments_url: `${url}/comments`,
     events_url: `${url}/events`,
-    html_url: `${WEB}/${repo.owner}/${repo.name}/issues/${issue.number}`,
+    html_url: `${WEB}/${repo.owner}/${repo.name}/${issue.pull ? "pull" : "issues"}/${issue.number}`,
     id: issue.id,
     node_id: nodeId("I", issue.id),
     number: issue.number,
@@ -240,6 +286,18 @@ export function issueJson(repo: RepoRecord, issue: IssueRecord): Record<string, 
     timeline_url: `${url}/timeline`,
     performed_via_github_app: null,
     state_reason: issue.stateReason,
+    ...(issue.pull
+      ? {
+          draft: issue.pull.draft,
+          pull_request: {
+            url: `${repoBase(repo)}/pulls/${issue.number}`,
+            html_url: `${WEB}/${repo.owner}/${repo.name}/pull/${issue.number}`,
+            diff_url: `${WEB}/${repo.owner}/${repo.name}/pull/${issue.number}.diff`,
+            patch_url: `${WEB}/${repo.owner}/${repo.name}/pull/${issue.number}.patch`,
+            merged_at: null,
+          },
+        }
+      : {}),
   };
 }
 
@@ -247,7 +305,7 @@ export function commentJson(repo: RepoRecord, issue: IssueRecord, comment: Comme
   const url = `${repoBase(repo)}/issues/comments/${comment.id}`;
   return {
     url,
-    html_url: `${WEB}/${repo.owner}/${repo.name}/issues/${issue.number}#issuecomment-${comment.id}`,
+    html_url: `${WEB}/${repo.owner}/${repo.name}/${issue.pull ? "pull" : "issues"}/${issue.number}#issuecomment-${comment.id}`,
     issue_url: `${repoBase(repo)}/issues/${issue.number}`,
     id: comment.id,
     node_id: nodeId("IC", comment.id),
@@ -333,7 +391,7 @@ export function repoJson(repo: RepoRecord, viewerIsOwner: boolean): Record<strin
     watchers_count: 0,
     watchers: 0,
     size: 0,
-    default_branch: "main",
+    default_branch: repo.defaultBranch,
     open_issues_count: openIssues,
     open_issues: openIssues,
     is_template: false,
@@ -352,6 +410,7 @@ export function repoJson(repo: RepoRecord, viewerIsOwner: boolean): Record<strin
     updated_at: created,
     permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
     allow_forking: true,
+    allow_auto_merge: repo.allowAutoMerge,
     web_commit_signoff_required: false,
     license: null,
     network_count: 0,
