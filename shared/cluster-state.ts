@@ -74,11 +74,16 @@ export const ClusterState = v.object({
   lastRefreshMs: v.number(),
   /** A reopen's comment still to post. */
   pendingReopenComment: v.boolean(),
-  lease: v.nullable(v.object({ id: v.string(), kind: PlanKind, untilMs: v.number(), eventId: v.string(), reflects: v.number() })),
+  lease: v.nullable(v.object({ id: v.string(), kind: PlanKind, untilMs: v.number(), eventId: v.string(), reflects: v.number(), issuedMs: v.optional(v.number(), 0) })),
   createAttempts: v.number(),
   createStartedMs: v.nullable(v.number()),
   blocked: v.nullable(v.object({ reason: v.string(), untilMs: v.number() })),
   flushRequestedMs: v.number(),
+  /**
+   * A write whose outcome is unknown (timeout, dropped connection, 5xx) may still be applied by GitHub after a
+   * newer one: once it no longer can (this time), the body is written again so the newest counts win.
+   */
+  reassertAfterMs: v.optional(v.nullable(v.number()), null),
   /** PR mode: what became of this cluster's auto-fix (one PR per cluster at most). */
   autofix: v.optional(v.nullable(Autofix), null),
 });
@@ -135,6 +140,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       createStartedMs: null,
       blocked: null,
       flushRequestedMs: 0,
+      reassertAfterMs: null,
       autofix: null,
     };
   }
@@ -168,7 +174,11 @@ export function isSilenced(issue: IssueState): boolean {
 export function decide(state: ClusterState, nowMs: number): Decision {
   if (state.blocked && state.blocked.untilMs > nowMs) return null;
   if (state.lease && state.lease.untilMs > nowMs) return { wakeAtMs: state.lease.untilMs };
-  if (!state.issue) return { kind: "create" };
+  if (!state.issue) {
+    // A create GitHub may still apply late: look for its issue only once it can no longer land.
+    const notBefore = state.reassertAfterMs ?? null;
+    return notBefore !== null && nowMs < notBefore ? { wakeAtMs: notBefore } : { kind: "create" };
+  }
   const windowMs = state.settings.windowMinutes * 60_000;
   const stale = state.total > state.reflected;
   if (state.issue.state === "closed") {
@@ -184,6 +194,8 @@ export function decide(state: ClusterState, nowMs: number): Decision {
   }
   if (state.pendingReopenComment) return { kind: "comment" };
   if (wantsPr(state, nowMs)) return { kind: "pr" };
+  const reassert = state.reassertAfterMs ?? null;
+  if (reassert !== null) return nowMs >= reassert ? { kind: "update" } : { wakeAtMs: reassert };
   if (!stale) return null;
   if (nowMs >= state.windowStartMs + windowMs && state.total > state.commentedTotal) return { kind: "comment" };
   const at = updateAt(state);
@@ -219,19 +231,25 @@ export interface StepResult {
 }
 
 /** Applies a finished step to the cluster (pure). `reflects` is the total the step wrote. */
-export function applyStep(state: ClusterState, result: StepResult, reflects: number, nowMs: number): ClusterState {
+/** A re-assertion is still owed unless this write was begun after any late write could have landed. */
+function stillSuspect(state: ClusterState, leaseIssuedMs: number): number | null {
+  const reassert = state.reassertAfterMs ?? null;
+  return reassert !== null && leaseIssuedMs < reassert ? reassert : null;
+}
+
+export function applyStep(state: ClusterState, result: StepResult, reflects: number, nowMs: number, leaseIssuedMs = nowMs): ClusterState {
   const now = new Date(nowMs).toISOString();
   const next: ClusterState = { ...state, issue: result.issue };
   switch (result.wrote) {
     case "created":
-      return { ...next, reflected: reflects, lastWriteMs: nowMs, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null };
+      return { ...next, reflected: reflects, lastWriteMs: nowMs, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null, reassertAfterMs: null };
     case "found":
       // The issue a crashed attempt created: its body's counts are unknown, so it is brought up to date next.
-      return { ...next, reflected: 0, lastWriteMs: 0, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null };
+      return { ...next, reflected: 0, lastWriteMs: 0, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null, reassertAfterMs: null };
     case "updated":
-      return { ...next, reflected: reflects, lastWriteMs: nowMs };
+      return { ...next, reflected: reflects, lastWriteMs: nowMs, reassertAfterMs: stillSuspect(state, leaseIssuedMs) };
     case "reopened":
-      return { ...next, reflected: reflects, lastWriteMs: nowMs, pendingReopenComment: true };
+      return { ...next, reflected: reflects, lastWriteMs: nowMs, pendingReopenComment: true, reassertAfterMs: stillSuspect(state, leaseIssuedMs) };
     case "commented":
       return { ...next, issue: state.issue ?? result.issue, pendingReopenComment: false, windowStartMs: nowMs, commentedTotal: state.total, commentedAt: now };
     case "refreshed":

@@ -108,8 +108,18 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
     await evictAllDurableObjects();
 
     // GitHub ends up with exactly one issue per fingerprint, each counting all of its events.
-    const explain = async () =>
-      JSON.stringify(await Promise.all(fingerprints.map(async (fp) => ({ fp: fp.slice(0, 8), sent: accepted.get(fp), cluster: await env.CLUSTER.getByName(fp).snapshot() }))));
+    const explain = async () => {
+      const all = (await Promise.all(repos.map((r) => github.issues(r)))).flat();
+      return JSON.stringify(
+        await Promise.all(
+          fingerprints.map(async (fp) => {
+            const snap = await env.CLUSTER.getByName(fp).snapshot();
+            const mine = all.filter((i) => (i.body ?? "").startsWith(`<!-- daemon-hotfix:fingerprint=${fp} -->`));
+            return { fp: fp.slice(0, 8), sent: accepted.get(fp), total: snap?.total, reflected: snap?.reflected, issues: mine.map((i) => [i.number, i.state, occurrences(i.body)]) };
+          }),
+        ),
+      );
+    };
     const issuesByRepo = await eventually(
       async () => Promise.all(repos.map((r) => github.issues(r))),
       (lists) =>

@@ -27,7 +27,7 @@ describe("cluster decisions", () => {
   });
 
   it("waits while a step is leased", () => {
-    const state = { ...add(null), lease: { id: "l", kind: "create" as const, untilMs: T0 + 60_000, eventId: "e", reflects: 1 } };
+    const state = { ...add(null), lease: { id: "l", kind: "create" as const, untilMs: T0 + 60_000, eventId: "e", reflects: 1, issuedMs: T0 } };
     expect(decide(state, T0 + 1000)).toEqual({ wakeAtMs: T0 + 60_000 });
     expect(decide(state, T0 + 60_000)).toEqual({ kind: "create" });
   });
@@ -57,6 +57,26 @@ describe("cluster decisions", () => {
     for (let t = 610_000; t <= 900_000; t += 10_000) state = add(state, T0 + t);
     expect(decide(state, T0 + 901_000)).toEqual({ wakeAtMs: T0 + 930_000 });
     expect(decide(state, T0 + 930_000)).toEqual({ kind: "update" });
+  });
+
+  it("looks for a create whose outcome is unknown only once it can no longer land late", () => {
+    const state = { ...add(null), createAttempts: 1, createStartedMs: T0, reassertAfterMs: T0 + 3_000 };
+    expect(decide(state, T0 + 1_000)).toEqual({ wakeAtMs: T0 + 3_000 });
+    expect(decide(state, T0 + 3_000)).toEqual({ kind: "create" });
+    expect(applyStep(state, { wrote: "found", issue: open() }, 1, T0 + 3_100).reassertAfterMs).toBeNull();
+  });
+
+  it("writes the body again after an edit whose outcome is unknown could have landed late", () => {
+    let state = applyStep(add(null), { wrote: "created", issue: open() }, 1, T0);
+    state = { ...add(state, T0 + 1000), reassertAfterMs: T0 + 5_000 };
+    // An update begun before the late write could land does not settle it…
+    state = applyStep(state, { wrote: "updated", issue: open() }, 2, T0 + 2_000, T0 + 1_900);
+    expect(decide(state, T0 + 3_000)).toEqual({ wakeAtMs: T0 + 5_000 });
+    expect(decide(state, T0 + 5_000)).toEqual({ kind: "update" });
+    // …one begun after it does.
+    state = applyStep(state, { wrote: "updated", issue: open() }, 2, T0 + 5_100, T0 + 5_000);
+    expect(state.reassertAfterMs).toBeNull();
+    expect(decide(state, T0 + 100_000)).toBeNull();
   });
 
   it("comments once when a recurrence opens a new window", () => {

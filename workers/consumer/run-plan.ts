@@ -18,8 +18,12 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
   switch (plan.kind) {
     case "create": {
       if (plan.recoverSinceMs !== null) {
-        const found = await github.findByMarker(plan.repo, marker(plan.fingerprint), plan.recoverSinceMs);
-        if (found) return { wrote: "found", issue: found };
+        // Earlier attempts may have created the issue (even more than once): keep the oldest, close the others.
+        const [found, ...extra] = await github.findByMarker(plan.repo, marker(plan.fingerprint), plan.recoverSinceMs);
+        if (found) {
+          for (const duplicate of extra) await closeAsDuplicate(github, plan.repo, duplicate.number, found.number);
+          return { wrote: "found", issue: found };
+        }
       }
       const issue = await github.createIssue(plan.repo, { title: renderTitle(plan.view), body: renderBody(plan.view, { ...options, isNew: true }), labels: plan.settings.issueLabels });
       return { wrote: "created", issue };
@@ -39,6 +43,11 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
   }
 }
 
+async function closeAsDuplicate(github: GitHubWriter, repo: string, duplicate: number, of: number): Promise<void> {
+  await github.comment(repo, duplicate, `Duplicate of #${of}: daemon-hotfix tracks this failure there.`);
+  await github.updateIssue(repo, duplicate, { state: "closed", state_reason: "duplicate" });
+}
+
 function need(issueNumber: number | null): number {
   if (issueNumber === null) throw new Error("plan needs an issue number");
   return issueNumber;
@@ -52,6 +61,7 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
   const steps: StepResult["wrote"][] = [];
   let snapshot: ClusterSnapshot | null = null;
   let plan: Plan | null = first;
+  const timeoutMs = Number(env.GITHUB_TIMEOUT_MS) > 0 ? Number(env.GITHUB_TIMEOUT_MS) : 10_000;
   while (plan && steps.length < MAX_STEPS) {
     let result: StepResult;
     let github: GitHubWriter;
@@ -62,16 +72,15 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
       const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
       const retryAtMs = failure.kind === "transient" && failure.delayMs !== undefined ? Date.now() + failure.delayMs : undefined;
       const unsent = failure.kind === "transient" && failure.unsent === true;
-      await cluster.abandon(plan.leaseId, { permanent: failure.kind === "permanent", reason: failure.reason, ...(retryAtMs ? { retryAtMs } : {}), ...(unsent ? { unsent } : {}) }, Date.now());
+      // A request GitHub may still apply can land up to its timeout after it was sent: re-assert after twice that.
+      const unknown = failure.kind === "transient" && failure.outcomeUnknown === true ? { outcomeUnknownUntilMs: Date.now() + 2 * timeoutMs + 1_000 } : {};
+      await cluster.abandon(plan.leaseId, { permanent: failure.kind === "permanent", reason: failure.reason, ...(retryAtMs ? { retryAtMs } : {}), ...(unsent ? { unsent } : {}), ...unknown }, Date.now());
       throw error;
     }
     steps.push(result.wrote);
     const confirmed = await cluster.confirm(plan.leaseId, result, Date.now());
     snapshot = confirmed.state;
-    if (confirmed.duplicateOf !== undefined) {
-      await github.comment(plan.repo, result.issue.number, `Duplicate of #${confirmed.duplicateOf}: daemon-hotfix tracks this failure there.`);
-      await github.updateIssue(plan.repo, result.issue.number, { state: "closed", state_reason: "duplicate" });
-    }
+    if (confirmed.duplicateOf !== undefined) await closeAsDuplicate(github, plan.repo, result.issue.number, confirmed.duplicateOf);
     plan = confirmed.next;
   }
   return { steps, snapshot };

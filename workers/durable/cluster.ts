@@ -132,13 +132,14 @@ export class ClusterObject extends DurableObject<Env> {
       this.save(kept);
       return { next: null, duplicateOf, state: this.snapshot() };
     }
-    const applied = applyStep({ ...state, lease: state.lease?.id === leaseId ? null : state.lease }, result, reflects, nowMs);
+    const issuedMs = state.lease?.id === leaseId ? (state.lease.issuedMs ?? 0) : 0;
+    const applied = applyStep({ ...state, lease: state.lease?.id === leaseId ? null : state.lease }, result, reflects, nowMs, issuedMs);
     const next = this.lease(applied, nowMs, state.lease?.eventId ?? `confirm:${leaseId}`, leaseMs);
     return { next, state: this.snapshot() };
   }
 
   /** The consumer could not finish a step: free the lease; a permanent refusal blocks the cluster for a window. */
-  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number; unsent?: boolean }, nowMs: number): ClusterSnapshot | null {
+  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number; unsent?: boolean; outcomeUnknownUntilMs?: number }, nowMs: number): ClusterSnapshot | null {
     const state = this.requireState();
     if (state.lease?.id !== leaseId) return this.snapshot();
     const blocked = failure.permanent ? { reason: failure.reason, untilMs: nowMs + state.settings.windowMinutes * 60_000 } : state.blocked;
@@ -146,7 +147,11 @@ export class ClusterObject extends DurableObject<Env> {
     const unsentCreate = failure.unsent === true && state.lease.kind === "create";
     const createAttempts = unsentCreate ? Math.max(0, state.createAttempts - 1) : state.createAttempts;
     const createStartedMs = unsentCreate && createAttempts === 0 ? null : state.createStartedMs;
-    this.save({ ...state, lease: null, blocked, createAttempts, createStartedMs });
+    // An edit GitHub may still apply late: write the body again once it no longer can.
+    const lateWrite = failure.outcomeUnknownUntilMs !== undefined && state.lease.kind !== "comment" && state.lease.kind !== "refresh" && state.lease.kind !== "pr";
+    const reassertAfterMs = lateWrite ? Math.max(state.reassertAfterMs ?? 0, failure.outcomeUnknownUntilMs ?? 0) : (state.reassertAfterMs ?? null);
+    this.save({ ...state, lease: null, blocked, createAttempts, createStartedMs, reassertAfterMs });
+    if (lateWrite) this.wakeAt(reassertAfterMs ?? nowMs);
     if (!failure.permanent) this.wakeAt(failure.retryAtMs ?? nowMs + 30_000);
     return this.snapshot();
   }
@@ -206,7 +211,7 @@ export class ClusterObject extends DurableObject<Env> {
     const leaseId = crypto.randomUUID();
     const createAttempts = kind === "create" ? state.createAttempts + 1 : state.createAttempts;
     const createStartedMs = kind === "create" ? (state.createStartedMs ?? nowMs) : state.createStartedMs;
-    const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total }, createAttempts, createStartedMs };
+    const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total, issuedMs: nowMs }, createAttempts, createStartedMs };
     this.save(leased);
     this.wakeAt(nowMs + leaseMs);
     return {

@@ -11,6 +11,8 @@ export type Classified =
       penalizeUntilMs?: number;
       /** nothing was sent to GitHub (e.g. no write slot): a create did not happen, so no recovery look-up is needed */
       unsent?: boolean;
+      /** GitHub may have applied the request anyway (timeout, dropped connection, 5xx) */
+      outcomeUnknown?: boolean;
     }
   | { kind: "permanent"; reason: string };
 
@@ -27,7 +29,7 @@ function header(headers: Record<string, string | number | undefined> | undefined
 export function classifyGitHubError(error: unknown, nowMs: number, what: string): Classified {
   if (!(error instanceof RequestError)) {
     const name = error instanceof Error ? error.name : typeof error;
-    return { kind: "transient", reason: `${what}: no answer from GitHub (${name})` };
+    return { kind: "transient", reason: `${what}: no answer from GitHub (${name})`, outcomeUnknown: true };
   }
   const { status } = error;
   const headers = error.response?.headers as Record<string, string | number | undefined> | undefined;
@@ -51,6 +53,6 @@ export function classifyGitHubError(error: unknown, nowMs: number, what: string)
     if (status === 429) return { kind: "transient", reason };
     return { kind: "permanent", reason };
   }
-  if (status >= 500 || status === 408 || status === 0) return { kind: "transient", reason };
+  if (status >= 500 || status === 408 || status === 0) return { kind: "transient", reason, outcomeUnknown: true };
   return { kind: "permanent", reason };
 }

@@ -61,21 +61,21 @@ export class GitHubWriter {
   }
 
   /**
-   * The issue carrying `marker` at the start of its body, among issues updated since `sinceMs` — through the
-   * list endpoint, which is consistent at once (never search, whose index lags).
+   * The issues carrying `marker` at the start of their body among issues updated since `sinceMs`, oldest first —
+   * through the list endpoint, which is consistent at once (never search, whose index lags).
    */
-  async findByMarker(repo: string, marker: string, sinceMs: number): Promise<IssueState | null> {
+  async findByMarker(repo: string, marker: string, sinceMs: number): Promise<IssueState[]> {
     const [owner, name] = split(repo);
     const since = new Date(sinceMs - 60_000).toISOString();
+    const found: IssueState[] = [];
     for (let page = 1; page <= 5; page++) {
       const { data } = await this.read(`GET /repos/${repo}/issues`, () =>
-        this.octokit.request("GET /repos/{owner}/{repo}/issues", { owner, repo: name, state: "all", since, sort: "created", direction: "desc", per_page: 100, page }),
+        this.octokit.request("GET /repos/{owner}/{repo}/issues", { owner, repo: name, state: "all", since, sort: "created", direction: "asc", per_page: 100, page }),
       );
-      const found = data.find((issue) => !issue.pull_request && (issue.body ?? "").startsWith(marker));
-      if (found) return issueState(found);
-      if (data.length < 100) return null;
+      for (const issue of data) if (!issue.pull_request && (issue.body ?? "").startsWith(marker)) found.push(issueState(issue));
+      if (data.length < 100) break;
     }
-    return null;
+    return found.sort((a, b) => a.number - b.number);
   }
 
   // ---- PR mode: repository, Git Data, pulls ----
