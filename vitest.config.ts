@@ -90,7 +90,7 @@ export default defineConfig(async () => {
   const chaos = workersProject("chaos", ["tests/chaos/**/*.test.ts"], {
     github: new GitHubDouble({ seed: 20261124 }),
     bindings: { GITHUB_TOKEN: "ghp_chaosTokenForItsOwnGitHubDouble000000", RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_BURST: "100000" },
-    testTimeout: 300_000,
+    testTimeout: 900_000,
   });
   return {
     test: {
