@@ -26,6 +26,8 @@ export interface BaselineResult {
   requestsByKind: ReturnType<typeof byKind>;
   issuesCreated: number;
   duplicates: number;
+  /** Fingerprints that never got an issue. */
+  unfiled: number;
   comments: number;
   peakWrites: number;
   limitErrors: ReturnType<typeof limitErrors>;
@@ -131,6 +133,7 @@ export async function runBaseline(github: GitHubDouble, githubUrl: string, plan:
     requestsByKind: byKind(calls),
     issuesCreated: issues.reduce((s, list) => s + list.length, 0),
     duplicates: issues.reduce((s, list) => s + Math.max(0, list.length - 1), 0),
+    unfiled: issues.filter((list) => list.length === 0).length,
     comments: issues.reduce((s, list) => s + list.reduce((n, issue) => n + issue.comments_list.length, 0), 0),
     peakWrites: peakWritesPerMinute(calls).count,
     limitErrors: limitErrors(calls),

@@ -103,6 +103,8 @@ export interface CpuUse {
   seconds: Record<string, number>;
   /** Share of one core used by workerd's busiest thread over the interval (1 = a full core). */
   busiestWorkerdThread: number;
+  /** The same for workerd's busiest threads (up to 3), descending. */
+  topWorkerdThreads: number[];
   /** Cores used by processes that are not the bench's (other work on the machine), over the interval. */
   otherCores: number;
 }
@@ -111,9 +113,19 @@ export function between(a: Sample, b: Sample): CpuUse {
   const wallSeconds = (b.atMs - a.atMs) / 1000;
   const seconds: Record<string, number> = {};
   for (const [name, cpu] of b.byName) seconds[name] = Math.max(0, cpu - (a.byName.get(name) ?? 0));
-  let busiest = 0;
-  for (const [tid, cpu] of b.workerdThreads) busiest = Math.max(busiest, cpu - (a.workerdThreads.get(tid) ?? 0));
+  const threads = [...b.workerdThreads].map(([tid, cpu]) => (wallSeconds > 0 ? (cpu - (a.workerdThreads.get(tid) ?? 0)) / wallSeconds : 0)).sort((x, y) => y - x);
+  const busiest = (threads[0] ?? 0) * wallSeconds;
   const ours = Object.values(seconds).reduce((x, y) => x + y, 0);
   const other = Math.max(0, b.systemBusy - a.systemBusy - ours);
-  return { wallSeconds, seconds, busiestWorkerdThread: wallSeconds > 0 ? busiest / wallSeconds : 0, otherCores: wallSeconds > 0 ? other / wallSeconds : 0 };
+  return { wallSeconds, seconds, busiestWorkerdThread: wallSeconds > 0 ? busiest / wallSeconds : 0, topWorkerdThreads: threads.slice(0, 3), otherCores: wallSeconds > 0 ? other / wallSeconds : 0 };
+}
+
+/** "workerd 0.93, bench (node) 0.06": cores used per process over the interval (those using ≥ 1 % of a core). */
+export function describe(u: CpuUse | null | undefined): string {
+  if (!u) return "n/a";
+  return Object.entries(u.seconds)
+    .filter(([, v]) => v / u.wallSeconds >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([n, v]) => `${n} ${(v / u.wallSeconds).toFixed(2)}`)
+    .join(", ");
 }

@@ -24,7 +24,10 @@ export interface Target {
   goal: string;
   measured: string;
   pass: boolean;
+  /** Shown when the target is missed. */
   why?: string;
+  /** Shown either way. */
+  note?: string;
 }
 
 export interface Report {
@@ -59,7 +62,7 @@ function cpuCell(c: CpuUse | null): string {
     .filter(([, s]) => s / c.wallSeconds >= 0.01)
     .sort((a, b) => b[1] - a[1])
     .map(([name, s]) => `${name} ${f(s / c.wallSeconds, 2)}`);
-  return `${parts.join(", ")}; busiest workerd thread ${f(c.busiestWorkerdThread * 100, 0)} %; other processes on the machine ${f(c.otherCores, 2)}`;
+  return `${parts.join(", ")}; busiest workerd threads ${c.topWorkerdThreads.map((t) => `${f(t * 100, 0)} %`).join(", ")}; other processes on the machine ${f(c.otherCores, 2)}`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -93,6 +96,8 @@ export function markdown(r: Report): string {
   out.push(`## Targets\n\n` + table(["target", "goal", "measured", "result"], r.targets.map((t) => [t.name, t.goal, t.measured, t.pass ? "**PASS**" : "**MISS**"])));
   const misses = r.targets.filter((t) => !t.pass && t.why);
   if (misses.length) out.push(`### Why the misses\n\n${misses.map((t) => `- **${t.name}**: ${t.why}`).join("\n")}`);
+  const notes = r.targets.filter((t) => t.note);
+  if (notes.length) out.push(`### Reading the targets\n\n${notes.map((t) => `- **${t.name}**: ${t.note}`).join("\n")}`);
 
   out.push(`## Service checks (the bench exits non-zero when one fails)\n\n` + table(["check", "result", "detail"], r.checks.map((c) => [c.name, c.ok ? "ok" : "**FAILED**", c.detail])));
 
@@ -106,7 +111,7 @@ export function markdown(r: Report): string {
       table(["concurrency", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms"], r.floors.map((x) => [String(x.concurrency), int(x.requests), int(x.requestsPerSecond), f(x.latency.p50, 2), f(x.latency.p95, 2), f(x.latency.p99, 2)])) +
       `\n\n### Where the ingest time goes (concurrency ${r.diagnostics.disabled.concurrency})\n\n` +
       `The same request cut short at two points, measured after the consumer had caught up (so nothing else ran), next to the floor and the full path:\n\n` +
-      table(["path", "adds", "requests/s", "p50 ms", "p99 ms", "workerd CPU ms / request", "cores used (bench + stack)", "workerd's busiest thread"], diagnosticRows(r)) +
+      table(["path", "adds", "requests/s", "p50 ms", "p99 ms", "workerd CPU ms / request", "cores used (bench + stack)", "workerd's busiest threads (share of one core)"], diagnosticRows(r)) +
       `\n\nWarm-up before the levels (not counted above): ${int(r.warmup.requests)} events at concurrency ${r.warmup.concurrency}. ` +
       `The consumer had counted all ${int(r.drain.events)} ingest events ${f(r.drain.secondsAfterLastRequest, 1)} s after the last request ` +
       `(≈ ${int(r.drain.consumerEventsPerSecond)} events/s from the first ingest request to the last event counted).`,
@@ -118,7 +123,7 @@ export function markdown(r: Report): string {
         ["events sent (same sequence and arrival times)", `${int(s.sent)} over ${f(s.sendSeconds, 1)} s`, `${int(b.events)} (runs finished after ${f(b.seconds, 1)} s)`],
         ["events not taken / failed to file", `${int(s.notQueued)} answered other than 200 queued`, `${int(b.failed)} runs failed (${Object.entries(b.failuresBy).map(([k, n]) => `${k}: ${int(n)}`).join(", ") || "none"})`],
         ["time from first event until every cluster is on GitHub with its exact count", s.secondsToReflect === null ? "**never** (deadline passed)" : `${f(s.secondsToReflect, 1)} s`, "never (its counts are comments; most events were never filed)"],
-        ["issues created", `${int(s.issuesCreated)} (for ${int(s.repos.length)} fingerprints)`, `${int(b.issuesCreated)}`],
+        ["issues created", `${int(s.issuesCreated)} (for ${int(s.repos.length)} fingerprints)`, `${int(b.issuesCreated)} (for ${int(s.repos.length - b.unfiled)} fingerprints; ${int(b.unfiled)} fingerprints never got an issue)`],
         ["duplicate issues (beyond the first per fingerprint)", int(s.duplicates), int(b.duplicates)],
         ["GitHub requests, total", int(s.requests), int(b.requests)],
         ["GitHub requests by kind", kinds(s.requestsByKind), kinds(b.requestsByKind)],
@@ -127,12 +132,28 @@ export function markdown(r: Report): string {
         ["secondary-limit errors", `${int(s.secondaryLimitHits)} (double.stats.secondaryLimitHits)`, int(b.secondaryLimitHits)],
         ["rate-limit errors (403/429)", int(s.limitErrors.total), `${int(b.limitErrors.total)} (search limit: ${int(b.limitErrors.search)}, secondary: ${int(b.limitErrors.secondary)}, other: ${int(b.limitErrors.other)})`],
         ["comments posted", "0", int(b.comments)],
+        ["writes per fingerprint", Object.entries(s.writesPerCluster).map(([n, k]) => `${k} × ${n}`).join(", ") + ` (shortest gap between two writes to one issue: ${s.minWriteGapMs === null ? "—" : `${f(s.minWriteGapMs / 1000, 1)} s`})`, "—"],
       ]) +
       `\n\nEvents per fingerprint (rank 1 … ${r.perFingerprint.length}): ${r.perFingerprint.join(", ")}.` +
-      (s.lastWriteAtMs !== null ? ` daemon-hotfix's last write for a storm repo came ${f((s.lastWriteAtMs - s.lastEventAtMs) / 1000, 1)} s after the last event was sent.` : "") +
-      (r.stormDrainSeconds !== null ? ` The consumer had counted every storm event ${f(r.stormDrainSeconds, 1)} s after the first was sent.` : "") +
+      `\n\nWhere the ${f(s.secondsToReflect, 1)} s to reflect go: sending took ${f(s.sendSeconds, 1)} s; ` +
+      (r.stormDrainSeconds !== null ? `the consumer had counted every event into its cluster ${f(r.stormDrainSeconds, 1)} s after the first was sent; ` : "") +
+      `the rest is the update interval: an issue's body is edited at most every updateIntervalSeconds (60 s) after its previous write, so the final counts ` +
+      `land up to 60 s (plus the cluster alarm → queue → consumer hop) after a cluster's previous write` +
+      (s.lastWriteAtMs !== null ? `; the last write came ${f((s.lastWriteAtMs - s.lastEventAtMs) / 1000, 1)} s after the last event was sent.` : ".") +
       (s.maxSendLateMs > 50 ? ` (The sender fell up to ${int(s.maxSendLateMs)} ms behind its schedule.)` : ""),
   );
+  if (s.progress.length) {
+    const every = Math.max(1, Math.ceil(s.progress.length / 12));
+    const points = s.progress.filter((_, i) => i % every === 0 || i === s.progress.length - 1);
+    out.push(
+      `The consumer's progress (storm events counted into their clusters: \`daemon_hotfix_events_processed_total\`, which the consumer adds to at the end of each batch, read every 2 s):\n\n` +
+        table(["seconds since the first event", ...points.map((p) => f((p.atMs - s.firstEventAtMs) / 1000, 0))], [
+          ["events sent", ...points.map((p) => int(p.sent))],
+          ["events counted", ...points.map((p) => int(p.counted))],
+          ["GitHub writes (creates + edits) so far", ...points.map((p) => int(p.writes))],
+        ]),
+    );
+  }
   if (s.wrongCounts.length) out.push(`Fingerprints whose issue did not show the events sent: ${s.wrongCounts.map((w) => `${w.repo} ${w.shown ?? "no issue"} ≠ ${w.expected}`).join("; ")}.`);
 
   out.push(`## Service-side counters after the run (\`GET /metrics\`)\n\n` + table(["metric", "value"], Object.entries(r.serviceCounters).map(([k, v]) => [`\`${k}\``, int(v)])));
@@ -149,7 +170,7 @@ function diagnosticRows(r: Report): string[][] {
   const full = r.levels.find((l) => l.concurrency === r.diagnostics.disabled.concurrency);
   const rows: string[][] = [];
   const cores = (c: CpuUse | null) => (c ? f(Object.values(c.seconds).reduce((a, b) => a + b, 0) / c.wallSeconds, 2) : "—");
-  const busiest = (c: CpuUse | null) => (c ? `${f(c.busiestWorkerdThread * 100, 0)} %` : "—");
+  const busiest = (c: CpuUse | null) => (c ? c.topWorkerdThreads.map((t) => `${f(t * 100, 0)} %`).join(", ") : "—");
   if (floor) rows.push(["`GET /healthz`", "wrangler dev's proxy, workerd, routing, this client", int(floor.requestsPerSecond), f(floor.latency.p50, 2), f(floor.latency.p99, 2), perRequest(floor.cpu, floor.requests, "workerd"), cores(floor.cpu), busiest(floor.cpu)]);
   const d = r.diagnostics.disabled;
   rows.push(["`POST /` → `disabled`", "body read, JSON + valibot, RSA signature check, settings, one D1 counter write (waitUntil)", int(d.eventsPerSecond), f(d.latency.p50, 2), f(d.latency.p99, 2), perRequest(d.cpu, d.requests, "workerd"), cores(d.cpu), busiest(d.cpu)]);
@@ -168,7 +189,7 @@ export function summaryText(r: Report): string {
     ...r.floors.map((x): [string, string] => [`healthz c=${x.concurrency}`, `${int(x.requestsPerSecond)} req/s  p50 ${f(x.latency.p50, 2)}  p99 ${f(x.latency.p99, 2)} ms`]),
     ["storm: time to reflect", s.secondsToReflect === null ? "never (deadline)" : `${f(s.secondsToReflect, 1)} s`],
     ["storm: issues / duplicates", `daemon ${s.issuesCreated} / ${s.duplicates}   baseline ${b.issuesCreated} / ${b.duplicates}`],
-    ["storm: GitHub requests", `daemon ${s.requests}   baseline ${b.requests}   (${f((s.requests / Math.max(1, b.requests)) * 100, 2)} %)`],
+    ["storm: GitHub requests", `daemon ${s.requests}   baseline ${b.requests}   (${f((s.requests / Math.max(1, b.requests)) * 100, 3)} %)`],
     ["storm: peak writes/60 s", `daemon ${s.peakWritesStormRepos} (token ${s.peakWritesToken})   baseline ${b.peakWrites}`],
     ["storm: secondary-limit errors", `daemon ${s.secondaryLimitHits}   baseline ${b.secondaryLimitHits}`],
     ["baseline: failed to file", `${b.failed} of ${b.events}`],

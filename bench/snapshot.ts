@@ -22,7 +22,7 @@ export interface Snapshot {
 
 function git(root: string, args: string[]): string {
   const r = spawnSync("git", args, { cwd: root, encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : "";
+  return r.status === 0 ? r.stdout : "";
 }
 
 export function takeSnapshot(root: string): Snapshot {
@@ -32,7 +32,7 @@ export function takeSnapshot(root: string): Snapshot {
     if (existsSync(from)) cpSync(from, join(dir, part), { recursive: true });
   }
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
-  const commit = git(root, ["rev-parse", "--short=12", "HEAD"]) || "unknown";
+  const commit = git(root, ["rev-parse", "--short=12", "HEAD"]).trim() || "unknown";
   const dirty = git(root, ["status", "--porcelain", "--", ...PARTS])
     .split("\n")
     .filter((l) => l.trim() !== "")

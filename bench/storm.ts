@@ -24,6 +24,8 @@ export interface StormResult {
   secondsToReflect: number | null;
   /** When the consumer had counted every storm event into its cluster (null: not seen). */
   countedAtMs: number | null;
+  /** The consumer's progress while the storm was sent and after: events sent and counted by then. */
+  progress: Array<{ atMs: number; counted: number; sent: number; writes: number }>;
   /** When the last GitHub write for a storm repo happened (from the call log). */
   lastWriteAtMs: number | null;
   repos: RepoIssues[];
@@ -40,6 +42,10 @@ export interface StormResult {
   peakWritesToken: number;
   secondaryLimitHits: number;
   limitErrors: ReturnType<typeof limitErrors>;
+  /** Shortest time between two consecutive writes to one cluster's issue (README: edits at most every updateIntervalSeconds). */
+  minWriteGapMs: number | null;
+  /** Writes per cluster: how many clusters got 2, 3, … writes. */
+  writesPerCluster: Record<string, number>;
   /** CPU while the events were sent, and while waiting for GitHub to reflect them. */
   cpuSend: cpu.CpuUse | null;
   cpuWait: cpu.CpuUse | null;
@@ -54,8 +60,8 @@ export interface StormOptions {
   bodies: readonly string[];
   deadlineMs: number;
   log: (line: string) => void;
-  /** Occurrences the given clusters have counted so far (asked every 2 s while waiting, until all are counted). */
-  counted?: (fingerprints: string[]) => Promise<number>;
+  /** Storm events the consumer has counted so far (asked every 2 s until all are counted). */
+  counted?: () => Promise<number>;
 }
 
 function reflected(github: GitHubDouble, fps: readonly Fingerprint[], expected: readonly number[]): { done: boolean; repos: RepoIssues[] } {
@@ -69,18 +75,33 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const via = agent(256);
   const pending: Promise<void>[] = [];
   const answers: Record<string, number> = {};
-  const clusters = new Set<string>();
   let lastEventAtMs = 0;
   const cpu0 = cpu.available() ? cpu.sample() : null;
+  // The consumer's progress, every 2 s until every event is counted.
+  const progress: Array<{ atMs: number; counted: number; sent: number; writes: number }> = [];
+  const stormRepoKeys = new Set(o.fingerprints.map((fp) => fp.fullName.toLowerCase()));
+  const stormWritesSoFar = () => o.github.calls.filter((c) => c.token === o.token && c.method !== "GET" && c.repo !== null && stormRepoKeys.has(c.repo.toLowerCase())).length;
+  let countedAtMs: number | null = null;
+  let sending = true;
+  let sentSoFar = 0;
+  const t0 = Date.now();
+  const prober = (async () => {
+    while (o.counted && countedAtMs === null && (sending || Date.now() < t0 + o.plan.durationMs + o.deadlineMs)) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const n = await o.counted().catch(() => Number.NaN);
+      if (Number.isNaN(n)) continue;
+      progress.push({ atMs: Date.now(), counted: n, sent: sentSoFar, writes: stormWritesSoFar() });
+      if (n >= o.plan.events) countedAtMs = Date.now();
+    }
+  })();
   const sent = await replay(o.plan, (i) => {
     lastEventAtMs = Date.now();
+    sentSoFar = i + 1;
     pending.push(
       postJson(url, o.bodies[i] ?? "", via).then((r) => {
         let outcome = "";
         try {
-          const output = (JSON.parse(r.body) as { output?: { status?: string; fingerprint?: string } }).output;
-          outcome = output?.status ?? "";
-          if (output?.fingerprint) clusters.add(output.fingerprint);
+          outcome = (JSON.parse(r.body) as { output?: { status?: string } }).output?.status ?? "";
         } catch {
           outcome = r.body.slice(0, 40);
         }
@@ -90,6 +111,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     );
   });
   await Promise.all(pending);
+  sending = false;
   via.destroy();
   const cpu1 = cpu0 ? cpu.sample() : null;
   const sendSeconds = (lastEventAtMs - sent.startedAtMs) / 1000;
@@ -98,15 +120,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const deadline = Date.now() + o.deadlineMs;
   let state = reflected(o.github, o.fingerprints, o.plan.perFingerprint);
   let lastReport = Date.now();
-  let countedAtMs: number | null = null;
-  let lastProbe = 0;
   while (!state.done && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
-    if (o.counted && countedAtMs === null && Date.now() - lastProbe >= 2000) {
-      lastProbe = Date.now();
-      const n = await o.counted([...clusters]).catch(() => 0);
-      if (n >= o.plan.events) countedAtMs = Date.now();
-    }
     state = reflected(o.github, o.fingerprints, o.plan.perFingerprint);
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
@@ -116,12 +131,27 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     }
   }
   const reflectedAtMs = state.done ? Date.now() : null;
+  if (countedAtMs === null) countedAtMs = -1; // stops the prober
+  await prober;
+  if (countedAtMs === -1) countedAtMs = null;
   const cpu2 = cpu0 ? cpu.sample() : null;
 
   const stormRepos = new Set(o.fingerprints.map((fp) => fp.fullName.toLowerCase()));
   const tokenCalls = o.github.calls.filter((c) => c.token === o.token);
   const stormCalls: CallEntry[] = tokenCalls.filter((c) => c.repo !== null && stormRepos.has(c.repo.toLowerCase()));
   const stormWrites = writes(stormCalls);
+  const perRepo = new Map<string, number[]>();
+  for (const c of stormWrites) perRepo.set(c.repo ?? "", [...(perRepo.get(c.repo ?? "") ?? []), c.at]);
+  let minWriteGapMs: number | null = null;
+  const writesPerCluster: Record<string, number> = {};
+  for (const times of perRepo.values()) {
+    times.sort((a, b) => a - b);
+    writesPerCluster[String(times.length)] = (writesPerCluster[String(times.length)] ?? 0) + 1;
+    for (let i = 1; i < times.length; i++) {
+      const gap = (times[i] ?? 0) - (times[i - 1] ?? 0);
+      minWriteGapMs = minWriteGapMs === null ? gap : Math.min(minWriteGapMs, gap);
+    }
+  }
   const notQueued = Object.entries(answers)
     .filter(([k]) => k !== "200 queued")
     .reduce((s, [, n]) => s + n, 0);
@@ -135,6 +165,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     lastEventAtMs,
     reflectedAtMs,
     countedAtMs,
+    progress,
     secondsToReflect: reflectedAtMs === null ? null : (reflectedAtMs - sent.startedAtMs) / 1000,
     lastWriteAtMs: stormWrites.length ? Math.max(...stormWrites.map((c) => c.at)) : null,
     repos: state.repos,
@@ -148,6 +179,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     peakWritesToken: peakWritesPerMinute(tokenCalls).count,
     secondaryLimitHits: o.github.stats.secondaryLimitHits,
     limitErrors: limitErrors(stormCalls),
+    minWriteGapMs,
+    writesPerCluster,
     cpuSend: cpu0 && cpu1 ? cpu.between(cpu0, cpu1) : null,
     cpuWait: cpu1 && cpu2 ? cpu.between(cpu1, cpu2) : null,
   };
