@@ -5,18 +5,7 @@ import type { IngestAnswer } from "../../shared/ingest-output";
 import { kernelPluginError } from "../helpers/events";
 import { eventually, type FaultRule, github, type DoubleCall } from "../helpers/github";
 import { jsonRequest, postToWorker, signAsKernel } from "../helpers/kernel";
-
-/** mulberry32: the run's own deterministic randomness. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../github-double/faults.ts";
 
 const SEED = 20261124;
 const EVENTS = 2_000;

@@ -8,6 +8,7 @@ import { ConfigError, credentialsFrom, toPkcs8 } from "../../workers/github/cred
 import worker from "../../workers/index";
 import { createApp } from "../../workers/ingest/app";
 import { kernelPluginError } from "../helpers/events";
+import { recordRetryDelays } from "../helpers/queue";
 import { jsonRequest, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 
 const rsa = (type: "pkcs1" | "pkcs8") =>
@@ -74,14 +75,7 @@ describe("a deployed Worker without GitHub credentials", () => {
     await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name } }))), { EVENTS: queue });
     const noCredentials = { ...env, GITHUB_TOKEN: "", APP_ID: "", APP_PRIVATE_KEY: "" } as Env;
     const batch = createMessageBatch("daemon-hotfix-events", [{ id: `nocreds-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: queue.sent[0] as FailureMessage }]);
-    const delays: Array<number | undefined> = [];
-    for (const message of batch.messages) {
-      const retry = message.retry.bind(message);
-      message.retry = (options?: QueueRetryOptions) => {
-        delays.push(options?.delaySeconds);
-        retry(options);
-      };
-    }
+    const delays = recordRetryDelays(batch);
     const errors: string[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));

@@ -5,6 +5,7 @@ import type { FailureMessage } from "../../shared/queue-message";
 import worker from "../../workers/index";
 import { kernelPluginError } from "../helpers/events";
 import { eventually, github, writes } from "../helpers/github";
+import { recordRetryDelays } from "../helpers/queue";
 import { jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 import { pluginRepo, unique } from "../helpers/send";
 
@@ -46,15 +47,7 @@ describe("write budget", () => {
       "daemon-hotfix-events",
       (queue.sent as FailureMessage[]).map((body, i) => ({ id: `budget-${unique()}-${i}`, timestamp: new Date(), attempts: 1, body })),
     );
-    // The test harness does not report retry delays: record them on the way.
-    const delays: Array<number | undefined> = [];
-    for (const message of batch.messages) {
-      const retry = message.retry.bind(message);
-      message.retry = (options?: QueueRetryOptions) => {
-        delays.push(options?.delaySeconds);
-        retry(options);
-      };
-    }
+    const delays = recordRetryDelays(batch);
     const ctx = createExecutionContext();
     await worker.queue(batch, budgetEnv, ctx);
     await waitOnExecutionContext(ctx);
