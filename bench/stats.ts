@@ -69,17 +69,8 @@ export function zipfCounts(total: number, n: number, s: number): number[] {
   return counts;
 }
 
-/** mulberry32: a tiny seeded PRNG, so every run sends the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the GitHub double's seeded PRNG: every run sends the same sequence. */
+export { prng } from "../tests/github-double/faults.ts";
 
 /** Fisher–Yates with a seeded PRNG (in place). */
 export function shuffle<T>(items: T[], random: () => number): T[] {

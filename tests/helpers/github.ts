@@ -1,3 +1,5 @@
+import type { FaultRule as DoubleFaultRule } from "../github-double/faults.ts";
+
 /** Talks to the GitHub double (running in Node, behind miniflare's outboundService) through its control API. */
 
 export const GITHUB_API = "https://api.github.test";
@@ -29,16 +31,8 @@ export interface DoubleCall {
   /** The injected fault that shaped this answer, if any. */
   fault?: string | null;
 }
-export interface FaultRule {
-  match?: { method?: string; path?: string; repo?: string };
-  kind: "status" | "secondary_limit" | "primary_limit" | "hang" | "drop" | "commit_then_status" | "commit_then_drop";
-  status?: number;
-  retryAfterSeconds?: number;
-  resetInSeconds?: number;
-  hangMs?: number;
-  times?: number;
-  probability?: number;
-}
+/** The double's fault rule as its control API takes it (JSON: `match.path` is a substring, not a RegExp). */
+export type FaultRule = Omit<DoubleFaultRule, "match"> & { match?: { method?: string; path?: string; repo?: string } };
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${GITHUB_API}/_double/${path}`, {

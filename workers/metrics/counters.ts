@@ -23,14 +23,3 @@ export async function incrementCounter(db: D1Database, name: string, labels: Lab
     .bind(bucket, name, canonicalLabels(labels), by)
     .run();
 }
-
-/** Sum of counter `name` over all buckets and label sets matching `match` (for tests and later the ops views). */
-export async function sumCounter(db: D1Database, name: string, match: Labels = {}): Promise<number> {
-  const rows = await db.prepare(`SELECT labels, value FROM counters WHERE name = ?1`).bind(name).all<{ labels: string; value: number }>();
-  return rows.results
-    .filter((row) => {
-      const labels = JSON.parse(row.labels) as Record<string, string>;
-      return Object.entries(match).every(([key, value]) => value === undefined || labels[key] === String(value));
-    })
-    .reduce((sum, row) => sum + row.value, 0);
-}
