@@ -30,7 +30,7 @@ export default defineConfig(async () => {
    * Worker and of the tests reaches it). Tests keep to their own repos, so files running side by side do not see
    * each other's issues.
    */
-  const workersProject = (name: string, include: string[], options: { exclude?: string[]; bindings?: Record<string, string>; github: GitHubDouble; testTimeout?: number; retry?: number }) => {
+  const workersProject = (name: string, include: string[], options: { exclude?: string[]; bindings?: Record<string, string>; github: GitHubDouble; testTimeout?: number }) => {
     const ai = new FakeAI();
     return {
     plugins: [
@@ -76,7 +76,6 @@ export default defineConfig(async () => {
       exclude: options.exclude ?? [],
       setupFiles: ["./tests/setup/apply-migrations.ts"],
       testTimeout: options.testTimeout ?? 30_000,
-      retry: options.retry ?? 0,
     },
   };
   };
@@ -92,9 +91,6 @@ export default defineConfig(async () => {
     github: new GitHubDouble({ seed: 20261124 }),
     bindings: { GITHUB_TOKEN: "ghp_chaosTokenForItsOwnGitHubDouble000000", RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_BURST: "100000" },
     testTimeout: 900_000,
-    // KNOWN FLAKE (open, issue 5): under full-suite load the counting wait has twice stalled (≈2 of 8 runs);
-    // alone it passes in ~30 s. One retry keeps CI meaningful while the cause is found — not a fix.
-    retry: 1,
   });
   return {
     test: {

@@ -17,6 +17,9 @@ import { type PlanOutcome, runPlan } from "./run-plan";
 /** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
 export const MAX_ATTEMPTS = 8;
 
+/** A batch taking longer than this is logged (it holds up the batches behind it). */
+const SLOW_BATCH_MS = 15_000;
+
 /** Retry delay for the n-th attempt: base ** attempt seconds, capped at 15 min. */
 export function backoffSeconds(attempts: number, base = 2): number {
   return Math.min(900, Math.max(1, Math.round(base ** Math.min(attempts, 12))));
@@ -169,7 +172,11 @@ export async function consumeFailures(batch: MessageBatch<unknown>, env: Env): P
       return writer;
     },
   };
+  const started = Date.now();
   await Promise.all(batch.messages.map((message) => handleMessage(message, ctx)));
+  const tookMs = Date.now() - started;
+  // The queue hands out the next batch only after this one: a batch held long delays every event behind it.
+  if (tookMs > SLOW_BATCH_MS) console.warn(JSON.stringify({ msg: "slow batch", queue: batch.queue, messages: batch.messages.length, tookMs }));
   ctx.pending.push(ctx.metrics.flush(env.DB, env.ANALYTICS));
   const settled = await Promise.allSettled(ctx.pending);
   for (const s of settled) if (s.status === "rejected") console.error(JSON.stringify({ msg: "bookkeeping write failed", error: String(s.reason) }));

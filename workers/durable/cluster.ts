@@ -187,8 +187,16 @@ export class ClusterObject extends DurableObject<Env> {
     if (decision && "kind" in decision) {
       if (now - state.flushRequestedMs > 60_000) {
         const message: FlushMessage = { version: 1, type: "flush", fingerprint: state.fingerprint, repo: state.repo };
-        await this.env.EVENTS.send(message, { contentType: "json" });
+        // Saved before the send, from the state as it is then: events recorded while the send is awaited (it is not
+        // storage I/O, so the input gate lets them in) must not be overwritten by a copy read before it.
         this.save({ ...state, flushRequestedMs: now });
+        try {
+          await this.env.EVENTS.send(message, { contentType: "json" });
+        } catch (error) {
+          // Not sent: let the alarm's retry send it.
+          this.save({ ...this.requireState(), flushRequestedMs: state.flushRequestedMs });
+          throw error;
+        }
       }
       this.wakeAt(now + 60_000);
     } else if (decision) {

@@ -1,0 +1,89 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import type { ClusterSettings } from "../../shared/cluster-state";
+import { toFailure } from "../../shared/convert";
+import type { FailureEvent } from "../../shared/failure-event";
+import type { FlushMessage } from "../../shared/queue-message";
+import { Settings } from "../../shared/settings";
+import type { ClusterObject } from "../../workers/durable/cluster";
+import { kernelPluginError } from "../helpers/events";
+
+const settings: ClusterSettings = { windowMinutes: 60, updateIntervalSeconds: 60, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } };
+
+function failure(): FailureEvent {
+  const now = new Date().toISOString();
+  const c = toFailure("kernel.plugin_error", kernelPluginError({ requestId: crypto.randomUUID(), timestamp: now }), { kernelStateId: "k", receivedAt: now, settings: v.parse(Settings, {}) });
+  if (c.outcome !== "failure") throw new Error(c.outcome);
+  return { ...c.failure, eventId: crypto.randomUUID().replaceAll("-", "") };
+}
+
+/** A queue whose sends wait until released (or fail), standing in for the cluster's EVENTS binding. */
+function heldQueue(outcome: "sent" | "fails" = "sent") {
+  const sent: FlushMessage[] = [];
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const queue = {
+    send: async (message: FlushMessage) => {
+      await released;
+      if (outcome === "fails") throw new Error("queue unavailable");
+      sent.push(message);
+    },
+  };
+  return { queue: queue as unknown as Queue, sent, release };
+}
+
+/** Swaps the object's EVENTS binding (the DurableObject base class keeps `env` as a plain field). */
+function useQueue(instance: ClusterObject, queue: Queue): void {
+  (instance as unknown as { env: Env }).env = { ...env, EVENTS: queue };
+}
+
+/** A cluster whose first event's create lease has already run out, so its alarm asks the consumer to act. */
+function withExpiredLease(instance: ClusterObject, fingerprint: string): void {
+  const first = instance.record({ fingerprint, failure: failure(), settings, nowMs: Date.now() - 10_000, leaseMs: 1 });
+  expect(first.plan?.kind).toBe("create");
+}
+
+describe("cluster alarm", () => {
+  it("never undoes events recorded while it is sending a flush", async () => {
+    const fingerprint = `alarm-race-${crypto.randomUUID()}`;
+    const stub = env.CLUSTER.getByName(fingerprint);
+    await runInDurableObject(stub, async (instance: ClusterObject, state) => {
+      withExpiredLease(instance, fingerprint);
+      const held = heldQueue();
+      useQueue(instance, held.queue);
+
+      const alarm = instance.alarm();
+      // While the flush is on its way, three more occurrences arrive.
+      for (let i = 0; i < 3; i++) instance.record({ fingerprint, failure: failure(), settings, nowMs: Date.now() });
+      held.release();
+      await alarm;
+
+      expect(held.sent).toEqual([{ version: 1, type: "flush", fingerprint, repo: expect.any(String) }]);
+      expect(instance.snapshot()?.total).toBe(4);
+      const stored = JSON.parse(state.storage.sql.exec<{ state: string }>(`SELECT state FROM cluster`).one().state) as { total: number };
+      expect(stored.total).toBe(4);
+    });
+  });
+
+  it("asks again on its retry when the flush could not be sent", async () => {
+    const fingerprint = `alarm-retry-${crypto.randomUUID()}`;
+    const stub = env.CLUSTER.getByName(fingerprint);
+    await runInDurableObject(stub, async (instance: ClusterObject) => {
+      withExpiredLease(instance, fingerprint);
+      const failing = heldQueue("fails");
+      useQueue(instance, failing.queue);
+      failing.release();
+      await expect(instance.alarm()).rejects.toThrow("queue unavailable");
+
+      const working = heldQueue();
+      useQueue(instance, working.queue);
+      working.release();
+      await instance.alarm();
+      expect(working.sent).toHaveLength(1);
+    });
+  });
+});
