@@ -228,12 +228,18 @@ describe("policy outcomes are 200s", () => {
 describe("duplicate delivery", () => {
   it("enqueues the same delivery once when the kernel sends it again", async () => {
     const queue = new RecordingQueue();
-    const event = kernelPluginError({ requestId: unique() });
+    const repo = `redelivered-${unique()}`;
+    const event = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, requestId: unique() });
     const first = await answer(await postWith(jsonRequest(await signAsKernel(event)), { EVENTS: queue }));
     const again = await answer(await postWith(jsonRequest(await signAsKernel(event)), { EVENTS: queue }));
     expect(first.output.status).toBe("queued");
     expect(again.output).toEqual({ status: "queued", reason: "duplicate delivery: already queued", eventId: first.output.eventId });
     expect(queue.sent).toHaveLength(1);
+    // Counted apart, so events_received{outcome="queued"} is the number of events enqueued.
+    const counted = await env.DB.prepare(`SELECT labels, SUM(value) AS n FROM counters WHERE name = 'events_received' AND labels LIKE ? GROUP BY labels`)
+      .bind(`%o/${repo}"%`)
+      .all<{ labels: string; n: number }>();
+    expect(Object.fromEntries(counted.results.map((r) => [(JSON.parse(r.labels) as { outcome: string }).outcome, r.n]))).toEqual({ queued: 1, duplicate: 1 });
   });
 
   it("treats a redelivered workflow run as the same, and a re-run attempt as new", async () => {

@@ -68,7 +68,7 @@ describe("GET /metrics", () => {
       daemon_hotfix_github_write_budget_remaining: "GAUGE",
     });
     const received = byName.get("daemon_hotfix_events_received_total")?.metrics ?? [];
-    expect(received.map((m) => m.labels?.["outcome"]).sort()).toEqual(["disabled", "error", "ignored", "invalid", "queued", "rate_limited", "suppressed", "unauthorised"]);
+    expect(received.map((m) => m.labels?.["outcome"]).sort()).toEqual(["disabled", "duplicate", "error", "ignored", "invalid", "queued", "rate_limited", "suppressed", "unauthorised"]);
     expect(Number(received.find((m) => m.labels?.["outcome"] === "queued")?.value)).toBeGreaterThanOrEqual(3);
     expect(Number(byName.get("daemon_hotfix_issues_created_total")?.metrics[0]?.value)).toBeGreaterThanOrEqual(1);
     const posts = byName.get("daemon_hotfix_github_requests_total")?.metrics.find((m) => m.labels?.["method"] === "POST" && m.labels?.["status"] === "201");

@@ -24,6 +24,8 @@ export interface AcceptContext {
 
 export interface Accepted {
   output: IngestOutput;
+  /** The outcome counted in `events_received`, when it is not the answer's status (a duplicate is answered `queued`). */
+  countedAs?: "duplicate";
   /** Labels for counting the outcome. */
   plugin?: string;
   repo?: string;
@@ -76,7 +78,7 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
   const gate = env.REPO_GATE.getByName(gateKey(failure));
   const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit });
   if (admission.outcome === "duplicate") {
-    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, ...labels };
+    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels };
   }
   if (admission.outcome === "rate_limited") {
     return {

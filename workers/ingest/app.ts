@@ -62,7 +62,7 @@ export function createApp(): Hono<AppEnv> {
         throw new AppError(401, "invalid_signature", "signature does not verify with KERNEL_PUBLIC_KEY");
       }
       const accepted = await accept(inputs, { env: c.env, selfOrigin: new URL(c.req.url).origin, now: new Date() });
-      count(accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo });
+      count(accepted.countedAs ?? accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo });
       return c.json({ stateId: inputs.stateId, output: accepted.output } satisfies IngestAnswer);
     } catch (error) {
       count(outcomeOfError(error));

@@ -11,7 +11,7 @@ interface CounterSpec {
   initial?: ReadonlyArray<Record<string, string>>;
 }
 
-export const OUTCOMES = ["queued", "suppressed", "ignored", "rate_limited", "disabled", "invalid", "unauthorised", "error"] as const;
+export const OUTCOMES = ["queued", "duplicate", "suppressed", "ignored", "rate_limited", "disabled", "invalid", "unauthorised", "error"] as const;
 
 export const COUNTERS: readonly CounterSpec[] = [
   { stored: "events_received", name: "daemon_hotfix_events_received_total", help: "Events answered by POST /, by outcome.", keep: ["outcome"], initial: OUTCOMES.map((outcome) => ({ outcome })) },
