@@ -1,10 +1,13 @@
-import { evictAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, evictAllDurableObjects, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { IngestAnswer } from "../../shared/ingest-output";
+import type { FailureMessage } from "../../shared/queue-message";
+import type { ClusterObject } from "../../workers/durable/cluster";
+import worker from "../../workers/index";
 import { kernelPluginError } from "../helpers/events";
 import { eventually, type FaultRule, github, type DoubleCall } from "../helpers/github";
-import { jsonRequest, postToWorker, signAsKernel } from "../helpers/kernel";
+import { jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 import { prng } from "../github-double/faults.ts";
 
 const SEED = 20261124;
@@ -13,6 +16,41 @@ const REPOS = 10;
 const KINDS = ["HTTP 500: Internal Server Error", "HTTP 502: Bad Gateway"] as const; // 2 per repo → 20 fingerprints
 const CANARY = "ghp_CHAOScanary000000000000000000000000000";
 const BUDGET_PER_MINUTE = 80;
+/** Fingerprints whose first create the consumer performs and then dies before the cluster hears of it. */
+const CRASHES = 3;
+const SETTINGS = { updateIntervalSeconds: 1 };
+
+function failureEvent(repo: string, kind: number, requestId: string) {
+  const [owner, name] = repo.split("/");
+  return kernelPluginError({
+    plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name },
+    error: { message: KINDS[kind] ?? "", status: null, category: "workflow" },
+    requestId,
+    timestamp: new Date().toISOString(),
+    logLines: [`DEBUG auth token=${CANARY}`, `ERROR dispatch failed with Bearer ${CANARY}`],
+  });
+}
+
+/**
+ * The cluster namespace as a consumer sees it when its process dies right after GitHub answered a step: the step
+ * reaches GitHub, the confirmation never reaches the cluster (nor does anything after it).
+ */
+function dyingAfterGitHub(namespace: DurableObjectNamespace<ClusterObject>): DurableObjectNamespace<ClusterObject> {
+  return {
+    getByName: (name: string) => {
+      const stub = namespace.getByName(name);
+      return {
+        record: (...args: Parameters<ClusterObject["record"]>) => stub.record(...args),
+        plan: (...args: Parameters<ClusterObject["plan"]>) => stub.plan(...args),
+        abandon: (...args: Parameters<ClusterObject["abandon"]>) => stub.abandon(...args),
+        snapshot: () => stub.snapshot(),
+        confirm: async () => {
+          throw new Error("consumer process died before confirming");
+        },
+      };
+    },
+  } as unknown as DurableObjectNamespace<ClusterObject>;
+}
 
 const occurrences = (body: string | null) => Number(/\| Occurrences \| \*\*(\d+)\*\* \|/.exec(body ?? "")?.[1] ?? NaN);
 
@@ -40,6 +78,9 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
     const run = `chaos${SEED.toString(36)}`;
     const prefix = `acme/${run}-`;
     const repos = Array.from({ length: REPOS }, (_, i) => `${prefix}${i}`);
+    const crashRepos = Array.from({ length: CRASHES }, (_, i) => `acme/${run}crash-${i}`);
+    const allRepos = [...repos, ...crashRepos];
+    const issuesExpected = (repo: string) => (crashRepos.includes(repo) ? 1 : KINDS.length);
     for (const rule of faultRules(prefix)) await github.fault(rule);
 
     // A skewed storm: repo i gets weight 1/(i+1); every fingerprint at least once.
@@ -53,41 +94,53 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
       }
       return weights.length - 1;
     };
-    const plan = Array.from({ length: EVENTS }, (_, n) => (n < REPOS * KINDS.length ? { repo: n % REPOS, kind: Math.floor(n / REPOS) } : { repo: pick(), kind: random() < 0.7 ? 0 : 1 }));
+    // Every 40th event goes to a crash repo, whose cluster must carry on from the recovered issue.
+    const plan = Array.from({ length: EVENTS }, (_, n) =>
+      n < REPOS * KINDS.length ? { repo: n % REPOS, kind: Math.floor(n / REPOS) } : n % 40 === 0 ? { repo: REPOS + ((n / 40) % CRASHES), kind: 0 } : { repo: pick(), kind: random() < 0.7 ? 0 : 1 },
+    );
 
     const accepted = new Map<string, number>();
     const acceptedIds = new Map<string, string[]>();
+    const count = (answer: IngestAnswer) => {
+      expect(answer.output.status).toBe("queued");
+      const fp = answer.output.fingerprint ?? "";
+      accepted.set(fp, (accepted.get(fp) ?? 0) + 1);
+      acceptedIds.set(fp, [...(acceptedIds.get(fp) ?? []), answer.output.eventId ?? ""]);
+    };
+
+    // The consumer dies between GitHub's create and the cluster's confirmation (repos outside the fault rules, so
+    // the create surely lands): GitHub has the issue, the cluster holds an unconfirmed create lease, and the queue
+    // redelivers the event, which the consumer never acknowledged.
+    for (const [i, repo] of crashRepos.entries()) {
+      const queue = new RecordingQueue();
+      const answer = await (await postWith(jsonRequest(await signAsKernel(failureEvent(repo, 0, `${run}-crash-${i}`), { settings: SETTINGS })), { EVENTS: queue })).json<IngestAnswer>();
+      count(answer);
+      const message = queue.sent[0] as FailureMessage;
+      const ctx = createExecutionContext();
+      await worker.queue(createMessageBatch("daemon-hotfix-events", [{ id: `${run}-crash-${i}`, timestamp: new Date(), attempts: 1, body: message }]), { ...env, CLUSTER: dyingAfterGitHub(env.CLUSTER) }, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(await github.issues(repo)).toHaveLength(1);
+      expect((await env.CLUSTER.getByName(answer.output.fingerprint ?? "").snapshot())?.state).toBe("creating");
+      await env.EVENTS.send(message, { contentType: "json" });
+    }
+
     let sent = 0;
     const evictions = [500, 1_000, 1_500];
     for (let start = 0; start < plan.length; start += 50) {
       const slice = plan.slice(start, start + 50);
       const answers = await Promise.all(
         slice.map(async ({ repo, kind }, j) => {
-          const full = repos[repo] ?? "";
-          const [owner, name] = full.split("/");
-          const payload = kernelPluginError({
-            plugin: { type: "workflow", id: `${full}:compute.yml@main`, owner, repo: name },
-            error: { message: KINDS[kind] ?? "", status: null, category: "workflow" },
-            requestId: `${run}-${start + j}`,
-            timestamp: new Date().toISOString(),
-            logLines: [`DEBUG auth token=${CANARY}`, `ERROR dispatch failed with Bearer ${CANARY}`],
-          });
-          const res = await postToWorker(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 1 } })));
+          const res = await postToWorker(jsonRequest(await signAsKernel(failureEvent(allRepos[repo] ?? "", kind, `${run}-${start + j}`), { settings: SETTINGS })));
           expect(res.status).toBe(200);
           return res.json<IngestAnswer>();
         }),
       );
-      for (const answer of answers) {
-        expect(answer.output.status).toBe("queued");
-        const fp = answer.output.fingerprint ?? "";
-        accepted.set(fp, (accepted.get(fp) ?? 0) + 1);
-        acceptedIds.set(fp, [...(acceptedIds.get(fp) ?? []), answer.output.eventId ?? ""]);
-      }
+      for (const answer of answers) count(answer);
       sent += slice.length;
       if (evictions.includes(sent)) await evictAllDurableObjects();
     }
     expect(sent).toBe(EVENTS);
-    expect(accepted.size).toBe(REPOS * KINDS.length);
+    expect(accepted.size).toBe(REPOS * KINDS.length + CRASHES);
 
     // Every accepted event is counted exactly once, in its cluster.
     const fingerprints = [...accepted.keys()];
@@ -108,8 +161,8 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
         short.push({ fp, sent: accepted.get(fp), total: snap?.total, reflected: snap?.reflected, state: snap?.state, missing: (acceptedIds.get(fp) ?? []).filter((id) => !counted.has(id)) });
       }
       const errors = await env.DB.prepare(`SELECT event_id, reason, attempts FROM event_errors ORDER BY updated_at DESC LIMIT 10`).all();
-      const dead = await env.DB.prepare(`SELECT event_id, reason, attempts FROM dead_letters WHERE repo LIKE ?`).bind(`${prefix}%`).all();
-      const gates = await Promise.all(repos.map(async (repo) => ({ repo, ...(await runInDurableObject(env.REPO_GATE.getByName(`repo:${repo}`), (_i, state) => state.storage.sql.exec(`SELECT admitted, duplicates, rate_limited FROM stats`).one())) })));
+      const dead = await env.DB.prepare(`SELECT event_id, reason, attempts FROM dead_letters WHERE repo LIKE ?`).bind(`acme/${run}%`).all();
+      const gates = await Promise.all(allRepos.map(async (repo) => ({ repo, ...(await runInDurableObject(env.REPO_GATE.getByName(`repo:${repo}`), (_i, state) => state.storage.sql.exec(`SELECT admitted, duplicates, rate_limited FROM stats`).one())) })));
       throw new Error(
         `counting stalled after ${Date.now() - countingStarted} ms: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}\nshort: ${JSON.stringify(short)}\ndead letters: ${JSON.stringify(dead.results)}\ngates: ${JSON.stringify(gates)}\nlast event errors: ${JSON.stringify(errors.results)}`,
       );
@@ -119,7 +172,7 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
 
     // GitHub ends up with exactly one issue per fingerprint, each counting all of its events.
     const explain = async () => {
-      const all = (await Promise.all(repos.map((r) => github.issues(r)))).flat();
+      const all = (await Promise.all(allRepos.map((r) => github.issues(r)))).flat();
       return JSON.stringify(
         await Promise.all(
           fingerprints.map(async (fp) => {
@@ -131,9 +184,9 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
       );
     };
     const issuesByRepo = await eventually(
-      async () => Promise.all(repos.map((r) => github.issues(r))),
+      async () => Promise.all(allRepos.map((r) => github.issues(r))),
       (lists) =>
-        lists.every((issues) => issues.length === KINDS.length) &&
+        lists.every((issues, i) => issues.length === issuesExpected(allRepos[i] ?? "")) &&
         fingerprints.every((fp) => {
           const issue = lists.flat().find((i) => (i.body ?? "").startsWith(`<!-- daemon-hotfix:fingerprint=${fp} -->`));
           return issue !== undefined && occurrences(issue.body) === accepted.get(fp);
@@ -143,17 +196,22 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
       throw new Error(`${error instanceof Error ? error.message.slice(0, 300) : String(error)}\nclusters: ${await explain()}`);
     });
     const issues = issuesByRepo.flat();
-    expect(issues).toHaveLength(REPOS * KINDS.length);
+    expect(issues).toHaveLength(REPOS * KINDS.length + CRASHES);
     const sum = issues.reduce((a, i) => a + occurrences(i.body), 0);
-    expect(sum).toBe(EVENTS);
+    expect(sum).toBe(EVENTS + CRASHES);
+
+    // Each crash's issue was found again by its marker and carried on, never created a second time.
+    for (const repo of crashRepos) {
+      expect((await github.calls(repo)).filter((c) => c.method === "POST" && c.path.endsWith("/issues"))).toHaveLength(1);
+    }
 
     // Nothing was lost on the way: no dead letter for this run (every event is reflected in its cluster).
-    const dead = await env.DB.prepare(`SELECT reason FROM dead_letters WHERE repo LIKE ?`).bind(`${prefix}%`).all<{ reason: string }>();
+    const dead = await env.DB.prepare(`SELECT reason FROM dead_letters WHERE repo LIKE ?`).bind(`acme/${run}%`).all<{ reason: string }>();
     for (const row of dead.results) expect(row.reason).not.toBe("");
     expect(dead.results).toEqual([]);
 
     // No planted secret reached GitHub, and the writes stayed within the budget.
-    const calls: DoubleCall[] = (await Promise.all(repos.map((r) => github.calls(r)))).flat();
+    const calls: DoubleCall[] = (await Promise.all(allRepos.map((r) => github.calls(r)))).flat();
     const faulted = calls.filter((c) => c.fault !== undefined && c.fault !== null).length;
     // ≈ 20 % of GitHub's answers were faults (few requests are made: events are counted, not written one by one).
     expect(faulted / calls.length).toBeGreaterThan(0.1);
@@ -170,6 +228,6 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
     expect(peak).toBeLessThanOrEqual(BUDGET_PER_MINUTE);
     // A handful of writes per cluster, not one per event.
     expect(writes.length).toBeLessThan(EVENTS / 10);
-    console.log(JSON.stringify({ chaos: { events: EVENTS, fingerprints: accepted.size, githubRequests: calls.length, faulted, writes: writes.length, peakWritesPerMinute: peak } }));
+    console.log(JSON.stringify({ chaos: { events: EVENTS + CRASHES, fingerprints: accepted.size, githubRequests: calls.length, faulted, writes: writes.length, peakWritesPerMinute: peak } }));
   });
 });
