@@ -77,6 +77,8 @@ export const ClusterState = v.object({
   lease: v.nullable(v.object({ id: v.string(), kind: PlanKind, untilMs: v.number(), eventId: v.string(), reflects: v.number(), issuedMs: v.optional(v.number(), 0) })),
   createAttempts: v.number(),
   createStartedMs: v.nullable(v.number()),
+  /** When the comment now due was first handed out; its marker carries it, so a retry can find it once posted. */
+  commentStartedMs: v.optional(v.nullable(v.number()), null),
   blocked: v.nullable(v.object({ reason: v.string(), untilMs: v.number() })),
   flushRequestedMs: v.number(),
   /**
@@ -138,6 +140,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       lease: null,
       createAttempts: 0,
       createStartedMs: null,
+      commentStartedMs: null,
       blocked: null,
       flushRequestedMs: 0,
       reassertAfterMs: null,
@@ -251,7 +254,7 @@ export function applyStep(state: ClusterState, result: StepResult, reflects: num
     case "reopened":
       return { ...next, reflected: reflects, lastWriteMs: nowMs, pendingReopenComment: true, reassertAfterMs: stillSuspect(state, leaseIssuedMs) };
     case "commented":
-      return { ...next, issue: state.issue ?? result.issue, pendingReopenComment: false, windowStartMs: nowMs, commentedTotal: state.total, commentedAt: now };
+      return { ...next, issue: state.issue ?? result.issue, pendingReopenComment: false, windowStartMs: nowMs, commentedTotal: state.total, commentedAt: now, commentStartedMs: null };
     case "refreshed":
       return { ...next, lastRefreshMs: nowMs };
     case "autofixed":

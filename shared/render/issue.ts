@@ -17,6 +17,11 @@ export function marker(fingerprint: string): string {
   return `<!-- daemon-hotfix:fingerprint=${fingerprint} -->`;
 }
 
+/** The hidden first line of one comment (the same on every retry of it), so a retry can tell it was posted. */
+export function commentMarker(fingerprint: string, key: number): string {
+  return `<!-- daemon-hotfix:comment=${fingerprint}:${key} -->`;
+}
+
 /** The plugin's short name: its manifest name, repo, or URL host. */
 export function pluginName(view: ClusterView): string {
   const { plugin } = view.sample;

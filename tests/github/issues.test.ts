@@ -107,6 +107,26 @@ describe("recurrences", () => {
     expect(JSON.stringify(comments[0]?.requestBody)).toContain("closed as completed");
   });
 
+  it("posts the reopen comment once when GitHub applied it but its answer was lost", async () => {
+    const repo = pluginRepo();
+    await sendFailure(repo, { settings: { updateIntervalSeconds: 0 } });
+    const [issue] = await oneIssue(repo);
+    const number = issue?.number ?? 0;
+    await github.close(repo, number, "completed");
+    await github.fault({ kind: "commit_then_status", status: 502, match: { path: `/repos/${repo}/issues/${number}/comments`, method: "POST" }, times: 1 });
+    await sendFailure(repo, { settings: { updateIntervalSeconds: 0 } });
+    // The retry looks for the comment by its hidden marker before posting again.
+    await eventually(() => github.calls(repo), (calls) => calls.some((c) => c.method === "GET" && c.path.endsWith(`/issues/${number}/comments`) && c.status === 200));
+    const [reopened] = await eventually(() => github.issues(repo), (issues) => issues[0]?.state === "open");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const posts = (await writes(repo)).filter((c) => c.method === "POST" && c.path.endsWith("/comments"));
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.committed).toBe(true);
+    expect((await github.issues(repo))[0]?.comments).toBe(1);
+    expect(String((posts[0]?.requestBody as { body?: string } | undefined)?.body)).toMatch(/^<!-- daemon-hotfix:comment=[0-9a-f]{40}:\d+ -->\nReopened by daemon-hotfix/);
+    expect(reopened?.state_reason).toBe("reopened");
+  });
+
   it("leaves an issue closed as not planned closed, and keeps counting", async () => {
     const repo = pluginRepo();
     const first = await sendFailure(repo, { settings: { updateIntervalSeconds: 0 } });

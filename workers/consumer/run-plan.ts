@@ -1,5 +1,5 @@
 import type { StepResult } from "../../shared/cluster-state";
-import { marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
+import { commentMarker, marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
 import type { ClusterObject, ClusterSnapshot, Plan } from "../durable/cluster";
 import { performAutofix } from "../autofix/perform";
 import { GitHubFailure, type GitHubWriter } from "../github/writer";
@@ -33,7 +33,10 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
     case "reopen":
       return { wrote: "reopened", issue: await github.updateIssue(plan.repo, need(issueNumber), { state: "open", body: renderBody(plan.view, { ...options, isNew: false }) }) };
     case "comment": {
-      await github.comment(plan.repo, need(issueNumber), plan.comment === "reopen" ? renderReopenComment(plan.view) : renderRecurrenceComment(plan.view));
+      const hidden = commentMarker(plan.fingerprint, plan.commentKey ?? 0);
+      // An earlier attempt may have been posted although its answer never came: post it once.
+      const posted = plan.recoverSinceMs !== null && (await github.hasComment(plan.repo, need(issueNumber), hidden, plan.recoverSinceMs));
+      if (!posted) await github.comment(plan.repo, need(issueNumber), `${hidden}\n${plan.comment === "reopen" ? renderReopenComment(plan.view) : renderRecurrenceComment(plan.view)}`);
       return { wrote: "commented", issue: { number: need(issueNumber), state: "open", stateReason: plan.comment === "reopen" ? "reopened" : null, closedAt: null } };
     }
     case "refresh":

@@ -17,8 +17,13 @@ export interface Plan {
   fingerprint: string;
   repo: string;
   issueNumber: number | null;
-  /** For a create after an unconfirmed attempt: look for an issue with the marker updated since then first. */
+  /**
+   * After an unconfirmed attempt (GitHub may have applied it): for a create, look for an issue with the marker
+   * updated since then first; for a comment, for the comment with its marker posted since then.
+   */
   recoverSinceMs: number | null;
+  /** For a comment: identifies it across retries (its hidden marker carries it). */
+  commentKey?: number;
   view: ClusterView;
   settings: ClusterSettings;
   /** The total this step writes. */
@@ -219,7 +224,8 @@ export class ClusterObject extends DurableObject<Env> {
     const leaseId = crypto.randomUUID();
     const createAttempts = kind === "create" ? state.createAttempts + 1 : state.createAttempts;
     const createStartedMs = kind === "create" ? (state.createStartedMs ?? nowMs) : state.createStartedMs;
-    const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total, issuedMs: nowMs }, createAttempts, createStartedMs };
+    const commentStartedMs = kind === "comment" ? (state.commentStartedMs ?? nowMs) : state.commentStartedMs;
+    const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total, issuedMs: nowMs }, createAttempts, createStartedMs, commentStartedMs };
     this.save(leased);
     this.wakeAt(nowMs + leaseMs);
     return {
@@ -228,11 +234,11 @@ export class ClusterObject extends DurableObject<Env> {
       fingerprint: leased.fingerprint,
       repo: leased.repo,
       issueNumber: leased.issue?.number ?? null,
-      recoverSinceMs: kind === "create" && createAttempts > 1 ? createStartedMs : null,
+      recoverSinceMs: kind === "create" && createAttempts > 1 ? createStartedMs : kind === "comment" ? state.commentStartedMs : null,
       view: clusterView(leased),
       settings: leased.settings,
       reflects: leased.total,
-      ...(kind === "comment" ? { comment: leased.pendingReopenComment ? ("reopen" as const) : ("recurrence" as const) } : {}),
+      ...(kind === "comment" ? { comment: leased.pendingReopenComment ? ("reopen" as const) : ("recurrence" as const), commentKey: commentStartedMs ?? nowMs } : {}),
     };
   }
 

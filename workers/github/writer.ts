@@ -78,6 +78,16 @@ export class GitHubWriter {
     return found.sort((a, b) => a.number - b.number);
   }
 
+  /** Whether a comment starting with `marker` was posted on the issue since `sinceMs` (list endpoint, newest 100). */
+  async hasComment(repo: string, issueNumber: number, marker: string, sinceMs: number): Promise<boolean> {
+    const [owner, name] = split(repo);
+    const since = new Date(sinceMs - 60_000).toISOString();
+    const { data } = await this.read(`GET /repos/${repo}/issues/${issueNumber}/comments`, () =>
+      this.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo: name, issue_number: issueNumber, since, per_page: 100 }),
+    );
+    return data.some((comment) => (comment.body ?? "").startsWith(marker));
+  }
+
   // ---- PR mode: repository, Git Data, pulls ----
 
   async repository(repo: string): Promise<{ defaultBranch: string; allowAutoMerge: boolean }> {
