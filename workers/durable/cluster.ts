@@ -9,6 +9,8 @@ import type { FlushMessage } from "../../shared/queue-message";
 export const EVENT_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
 /** A lease not confirmed in time is taken to have crashed (alarm backstop; a redelivery takes over sooner). */
 export const DEFAULT_LEASE_MS = 60_000;
+/** When the queue refused a flush: how soon the alarm tries again. */
+export const FLUSH_RETRY_MS = 30_000;
 
 /** One GitHub step the consumer is to perform for a cluster, under a lease. */
 export interface Plan {
@@ -198,9 +200,12 @@ export class ClusterObject extends DurableObject<Env> {
         try {
           await this.env.EVENTS.send(message, { contentType: "json" });
         } catch (error) {
-          // Not sent: let the alarm's retry send it.
+          // Not sent (the queue is down): ask again soon, for as long as it takes — the runtime's own alarm
+          // retries give up after a few attempts, and nothing else would wake a cluster that gets no events.
           this.save({ ...this.requireState(), flushRequestedMs: state.flushRequestedMs });
-          throw error;
+          console.error(JSON.stringify({ msg: "flush not sent; retrying", fingerprint: state.fingerprint, error: error instanceof Error ? error.message : String(error) }));
+          this.wakeAt(now + FLUSH_RETRY_MS);
+          return;
         }
       }
       this.wakeAt(now + 60_000);
