@@ -1,6 +1,7 @@
 import { consumeDeadLetters } from "./consumer/dead-letters";
 import { consumeFailures } from "./consumer/queue";
 import { createApp } from "./ingest/app";
+import { housekeeping } from "./maintenance/housekeeping";
 
 export { ClusterObject } from "./durable/cluster";
 export { RepoGate } from "./durable/repo-gate";
@@ -18,5 +19,10 @@ export default {
   async queue(batch, env, _ctx) {
     if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else await consumeFailures(batch, env);
+  },
+  /** The daily cron (wrangler.toml `[triggers]`): D1 housekeeping. */
+  async scheduled(controller, env, _ctx) {
+    const result = await housekeeping(env.DB, controller.scheduledTime);
+    console.log(JSON.stringify({ msg: "housekeeping done", cron: controller.cron, ...result }));
   },
 } satisfies ExportedHandler<Env, unknown>;
