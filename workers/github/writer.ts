@@ -78,7 +78,7 @@ export class GitHubWriter {
     return found.sort((a, b) => a.number - b.number);
   }
 
-  /** Whether a comment starting with `marker` was posted on the issue since `sinceMs` (list endpoint, newest 100). */
+  /** Whether a comment starting with `marker` is among the first 100 comments on the issue updated since `sinceMs`. */
   async hasComment(repo: string, issueNumber: number, marker: string, sinceMs: number): Promise<boolean> {
     const [owner, name] = split(repo);
     const since = new Date(sinceMs - 60_000).toISOString();
