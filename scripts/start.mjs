@@ -40,7 +40,8 @@ function readVars(path) {
 
 const vars = readVars(".dev.vars");
 const hasCredentials = Boolean(vars.GITHUB_TOKEN || process.env.GITHUB_TOKEN || (vars.APP_ID && vars.APP_PRIVATE_KEY));
-const devArgs = [];
+// --test-scheduled: `GET /__scheduled?cron=…` runs the daily cron on demand (local only).
+const devArgs = ["--test-scheduled"];
 let double;
 if (!hasCredentials) {
   const { GitHubDouble, startServer } = await import("../tests/github-double/index.ts");
