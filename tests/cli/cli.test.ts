@@ -11,6 +11,8 @@ import { join, resolve } from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { verifySignature } from "@ubiquity-os/plugin-sdk/signature";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { AdminCluster } from "../../workers/ops/clusters";
+import type { DeadLetterSummary } from "../../workers/ops/dead-letters";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "scripts", "cli.mjs");
@@ -20,34 +22,9 @@ const TOKEN = "test-admin-token-4f1c2b9e7d";
 /** The fake answers at most this many items per page, whatever the CLI asks for: the CLI must follow nextCursor. */
 const PAGE_CAP = 2;
 
-type DeadLetter = {
-  id: string;
-  eventId: string | null;
-  repo: string | null;
-  plugin: string | null;
-  queue: string;
-  reason: string;
-  attempts: number;
-  createdAt: string;
-  replayedAt: string | null;
-  body: unknown;
-};
-type Cluster = {
-  fingerprint: string;
-  repo: string;
-  plugin: string;
-  category: string;
-  issueNumber: number | null;
-  issueUrl: string | null;
-  state: string;
-  stateReason: string | null;
-  total: number;
-  reflected: number;
-  firstSeen: string;
-  lastSeen: string;
-  blockedReason: string | null;
-  updatedAt: string;
-};
+// The admin API's own shapes: the fake answers what the Worker answers.
+type DeadLetter = DeadLetterSummary & { body: unknown };
+type Cluster = AdminCluster;
 type Seen = { method: string; path: string; query: Record<string, string> };
 
 const fake = {

@@ -40,6 +40,15 @@ async function call(method: string, path: string, body?: unknown, token: string 
   return { status: response.status, json: parsed, headers: response.headers };
 }
 
+/** The double's control API (/_double/…), as the test hooks' HTTP face. */
+async function control(method: string, path: string, body?: unknown) {
+  const init: RequestInit = { method };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const r = await double.handle(new Request(`http://127.0.0.1:8789${path}`, init));
+  const text = await r.text();
+  return { status: r.status, text, json: r.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : null };
+}
+
 function obj(value: unknown): Record<string, unknown> {
   assert.ok(typeof value === "object" && value !== null && !Array.isArray(value), `expected an object, got ${JSON.stringify(value)}`);
   return value as Record<string, unknown>;
@@ -486,13 +495,6 @@ describe("faults", () => {
 });
 
 describe("test hooks and control API", () => {
-  const control = async (method: string, path: string, body?: unknown) => {
-    const init: RequestInit = { method };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    const r = await double.handle(new Request(`http://127.0.0.1:8789${path}`, init));
-    const text = await r.text();
-    return { status: r.status, text, json: r.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : null };
-  };
 
   test("calls, writes, closeIssue, reset", async () => {
     await createIssue("one");
@@ -1208,13 +1210,6 @@ describe("PR mode: Git Data, contents, pull requests, GraphQL auto-merge", () =>
   });
 
   test("control API: pulls, refs, file, auto-merge setting; overview lists PRs", async () => {
-    const control = async (method: string, path: string, body?: unknown) => {
-      const init: RequestInit = { method };
-      if (body !== undefined) init.body = JSON.stringify(body);
-      const r = await double.handle(new Request(`http://127.0.0.1:8789${path}`, init));
-      const text = await r.text();
-      return { status: r.status, text, json: r.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : null };
-    };
     assert.equal((await control("POST", "/_double/repos/auto-merge", { repo: REPO, allow: true })).status, 200);
     assert.equal(obj((await call("GET", `/repos/${REPO}`)).json).allow_auto_merge, true);
     const sha = await commitFixture();

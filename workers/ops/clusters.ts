@@ -20,6 +20,9 @@ interface ClusterRow {
   updated_at: string;
 }
 
+/** A cluster as `GET /admin/clusters` answers it. */
+export type AdminCluster = ReturnType<typeof toCluster>;
+
 export function toCluster(row: ClusterRow, apiUrl: string) {
   return {
     fingerprint: row.fingerprint,

@@ -19,6 +19,9 @@ interface DeadLetterRow {
   replayed_at: string | null;
 }
 
+/** A dead letter as `GET /admin/dead-letters` lists it (the single-letter answer adds `body`). */
+export type DeadLetterSummary = ReturnType<typeof summary>;
+
 function summary(row: DeadLetterRow) {
   return {
     id: row.id,
