@@ -17,6 +17,7 @@ import { createPublicKey, randomInt, verify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { DOCS, error, json, notFound, paginate } from "./http.ts";
 import type { Result } from "./http.ts";
+import { requestBody } from "./handler-kit.ts";
 import type { Handler } from "./operations.ts";
 import { API, WEB, hashId, isoSeconds, repoJson, repoKey, userJson } from "./state.ts";
 import type { Store, UserRecord } from "./state.ts";
@@ -368,7 +369,7 @@ const createAccessToken: Handler = (core, ctx) => {
   const app = appOf(core.app);
   const installation = installationParam(app, ctx.params.installation_id);
   if (!installation) return notFound();
-  const input = isObject(ctx.body) ? ctx.body : {};
+  const input = requestBody(ctx);
   const known = knownRepos(core.store, installation);
   let repos: Set<string> | null = null;
   if (Array.isArray(input.repositories) || Array.isArray(input.repository_ids)) {

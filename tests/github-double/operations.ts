@@ -7,6 +7,7 @@ import type { AppAuth, AuthKind } from "./app.ts";
 import { clampInt, error, json, notFound, paginate, secondaryLimit, validationFailed } from "./http.ts";
 import type { Result } from "./http.ts";
 import type { RateLimits } from "./ratelimit.ts";
+import { creationAllowed, requestBody } from "./handler-kit.ts";
 import { PULL_HANDLERS } from "./pulls.ts";
 import { matchesSearch, parseSearchQuery } from "./search.ts";
 import type { Searchable } from "./search.ts";
@@ -83,16 +84,6 @@ function issueOf(core: Core, ctx: Ctx): { repo: RepoRecord; issue: IssueRecord }
   return issue ? { repo, issue } : null;
 }
 
-function body(ctx: Ctx): Record<string, unknown> {
-  return isObject(ctx.body) ? ctx.body : {};
-}
-
-function secondaryAllowed(core: Core, ctx: Ctx): boolean {
-  const ok = core.limits.allowCreation(ctx.limitKey ?? ctx.token, ctx.now, core.config.secondaryLimitPerMinute, core.config.secondaryLimitPerHour);
-  if (!ok) core.stats.secondaryLimitHits++;
-  return ok;
-}
-
 function checkBody(resource: string, value: unknown, errors: ValidationErrorItem[]): void {
   if (typeof value === "string" && value.length > MAX_BODY) {
     errors.push({ resource, code: "custom", field: "body", message: `body is too long (maximum is ${MAX_BODY} characters)` });
@@ -160,7 +151,7 @@ function milestoneErrors(milestone: unknown, errors: ValidationErrorItem[]): voi
 const getRepo: Handler = (core, ctx) => json(200, repoJson(repoOf(core, ctx), ctx.user.login.toLowerCase() === (ctx.params.owner ?? "").toLowerCase()));
 
 const createIssue: Handler = (core, ctx) => {
-  const input = body(ctx);
+  const input = requestBody(ctx);
   const repo = repoOf(core, ctx);
   const errors: ValidationErrorItem[] = [];
   const title = titleErrors(input.title, errors);
@@ -169,7 +160,7 @@ const createIssue: Handler = (core, ctx) => {
   const labels = labelsFrom(core, repo, input.labels, errors);
   milestoneErrors(input.milestone, errors);
   if (errors.length > 0) return validationFailed(errors, "https://docs.github.com/rest/issues/issues#create-an-issue");
-  if (!secondaryAllowed(core, ctx)) return secondaryLimit(60);
+  if (!creationAllowed(core, ctx)) return secondaryLimit(60);
   const issue: IssueRecord = {
     id: core.store.id(),
     number: repo.issues.length + 1,
@@ -217,7 +208,7 @@ const updateIssue: Handler = (core, ctx) => {
   const found = issueOf(core, ctx);
   if (!found) return notFound();
   const { repo, issue } = found;
-  const input = body(ctx);
+  const input = requestBody(ctx);
   const errors: ValidationErrorItem[] = [];
   const title = titleErrors(input.title, errors);
   checkBody("Issue", input.body, errors);
@@ -294,13 +285,13 @@ const createComment: Handler = (core, ctx) => {
   const found = issueOf(core, ctx);
   if (!found) return notFound();
   const { repo, issue } = found;
-  const input = body(ctx);
+  const input = requestBody(ctx);
   const text = typeof input.body === "string" ? input.body : "";
   const errors: ValidationErrorItem[] = [];
   if (text.trim() === "") errors.push({ resource: "IssueComment", code: "missing_field", field: "body" });
   checkBody("IssueComment", text, errors);
   if (errors.length > 0) return validationFailed(errors, "https://docs.github.com/rest/issues/comments#create-an-issue-comment");
-  if (!secondaryAllowed(core, ctx)) return secondaryLimit(60);
+  if (!creationAllowed(core, ctx)) return secondaryLimit(60);
   const comment = { id: core.store.id(), body: text, user: ctx.user, createdAt: ctx.now, updatedAt: ctx.now };
   issue.comments.push(comment);
   issue.updatedAt = ctx.now;
@@ -329,9 +320,9 @@ const addLabels: Handler = (core, ctx) => {
   if (!found) return notFound();
   const { repo, issue } = found;
   const errors: ValidationErrorItem[] = [];
-  const labels = labelsFrom(core, repo, body(ctx).labels, errors);
+  const labels = labelsFrom(core, repo, requestBody(ctx).labels, errors);
   if (errors.length > 0) return validationFailed(errors, "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue");
-  if (!secondaryAllowed(core, ctx)) return secondaryLimit(60);
+  if (!creationAllowed(core, ctx)) return secondaryLimit(60);
   let changed = false;
   for (const label of labels ? labels() : []) {
     if (issue.labels.includes(label)) continue;

@@ -26,6 +26,7 @@ import { isSha, wrappedBase64 } from "./git.ts";
 import type { FlatEntry, GitCommit, GitStore, GitTree, TreeEntry } from "./git.ts";
 import { error, json, notFound, paginate, secondaryLimit, validationFailed } from "./http.ts";
 import type { Result } from "./http.ts";
+import { creationAllowed, requestBody } from "./handler-kit.ts";
 import type { Core, Ctx, Handler } from "./operations.ts";
 import { isObject } from "./spec.ts";
 import { API, WEB, authorAssociation, hashId, isoSeconds, labelJson, nodeId, repoJson, snapshot, userJson } from "./state.ts";
@@ -48,17 +49,6 @@ const MAX_TITLE = 256;
 
 function repoOf(core: Core, ctx: Ctx): RepoRecord {
   return core.store.repo(ctx.params.owner ?? "", ctx.params.repo ?? "", ctx.now);
-}
-
-function input(ctx: Ctx): Record<string, unknown> {
-  return isObject(ctx.body) ? ctx.body : {};
-}
-
-/** Content creation counts towards the secondary limit (every POST here, like issue and comment creation). */
-function creationAllowed(core: Core, ctx: Ctx): boolean {
-  const ok = core.limits.allowCreation(ctx.limitKey ?? ctx.token, ctx.now, core.config.secondaryLimitPerMinute, core.config.secondaryLimitPerHour);
-  if (!ok) core.stats.secondaryLimitHits++;
-  return ok;
 }
 
 function base(repo: RepoRecord): string {
@@ -328,7 +318,7 @@ const getBlob: Handler = (core, ctx) => {
 
 const createBlob: Handler = (core, ctx) => {
   const repo = repoOf(core, ctx);
-  const body = input(ctx);
+  const body = requestBody(ctx);
   const content = typeof body.content === "string" ? body.content : "";
   const encoding = typeof body.encoding === "string" ? body.encoding.toLowerCase() : "utf-8";
   if (encoding !== "utf-8" && encoding !== "utf8" && encoding !== "base64") {
@@ -348,7 +338,7 @@ function malformedPath(path: string): boolean {
 const createTree: Handler = (core, ctx) => {
   const repo = repoOf(core, ctx);
   const git = repo.git;
-  const body = input(ctx);
+  const body = requestBody(ctx);
   const baseTree = typeof body.base_tree === "string" ? body.base_tree : null;
   if (baseTree !== null && !git.tree(baseTree)) return error(422, "base_tree is not a valid tree oid", TREE_DOCS);
   const items = Array.isArray(body.tree) ? body.tree : [];
@@ -431,7 +421,7 @@ function parseDate(value: unknown, fallback: number): number {
 const createCommit: Handler = (core, ctx) => {
   const repo = repoOf(core, ctx);
   const git = repo.git;
-  const body = input(ctx);
+  const body = requestBody(ctx);
   const treeSha = typeof body.tree === "string" ? body.tree.toLowerCase() : "";
   if (!git.tree(treeSha)) return error(422, "Tree SHA does not exist", COMMIT_DOCS);
   const parents = (Array.isArray(body.parents) ? body.parents : []).map((p) => String(p).toLowerCase());
@@ -456,7 +446,7 @@ function validRefName(name: string): boolean {
 const createRef: Handler = (core, ctx) => {
   const repo = repoOf(core, ctx);
   const git = repo.git;
-  const body = input(ctx);
+  const body = requestBody(ctx);
   const name = typeof body.ref === "string" ? body.ref : "";
   const sha = typeof body.sha === "string" ? body.sha.toLowerCase() : "";
   if (name.split("/").length < 3) return error(422, "Reference name must contain at least three slash-separated components.", REF_CREATE_DOCS);
@@ -476,7 +466,7 @@ const createRef: Handler = (core, ctx) => {
 const updateRef: Handler = (core, ctx) => {
   const repo = repoOf(core, ctx);
   const git = repo.git;
-  const body = input(ctx);
+  const body = requestBody(ctx);
   const name = `refs/${ctx.params.ref ?? ""}`;
   const current = git.refs.get(name);
   if (!current) return error(422, "Reference does not exist", REF_UPDATE_DOCS);
@@ -576,7 +566,7 @@ function openDuplicate(repo: RepoRecord, head: string, baseRef: string, except: 
 const createPull: Handler = (core, ctx) => {
   const repo = repoOf(core, ctx);
   const git = repo.git;
-  const body = input(ctx);
+  const body = requestBody(ctx);
   if (body.issue !== undefined) return error(501, "github-double: pulls/create from an existing issue (`issue`) is not implemented");
   const errors: ValidationErrorItem[] = [];
   if (typeof body.title !== "string") errors.push({ resource: "PullRequest", code: "missing_field", field: "title" });
@@ -688,7 +678,7 @@ const updatePull: Handler = (core, ctx) => {
   const found = pullOf(core, ctx);
   if (!found) return notFound();
   const { repo, issue, pull } = found;
-  const body = input(ctx);
+  const body = requestBody(ctx);
   const errors: ValidationErrorItem[] = [];
   textErrors(body.title, "title", errors);
   textErrors(body.body, "body", errors);
