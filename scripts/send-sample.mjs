@@ -1,26 +1,39 @@
 // `npm run send-sample`: signs a sample event like the kernel does (with plugin-sdk, the kernel's own client
-// code) and POSTs it to a running daemon-hotfix.
-//   --url URL         where to send (default http://127.0.0.1:8787/)
-//   --key FILE        PKCS#8 PEM private key (default .dev/kernel-private.pem, made by `npm start`)
-//   --file FILE       event payload JSON (default scripts/samples/kernel-plugin-error.json)
-//   --event NAME      event name (default kernel.plugin_error)
-//   --settings JSON   the with: block (default {})
-//   --count N         send N deliveries (each its own request id) (default 1)
+// code) and POSTs it to a running daemon-hotfix. Options: `npm run send-sample -- --help`.
 // `daemon-hotfix replay <event.json>` (scripts/cli.mjs) sends one stored event as it is; both sign with scripts/lib/sign.mjs.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DEFAULT_EVENT_NAME, DEFAULT_KEY_PATH, freshOccurrence, readPrivateKey, signPluginInputs } from "./lib/sign.mjs";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string", default: "http://127.0.0.1:8787/" },
-    key: { type: "string", default: DEFAULT_KEY_PATH },
-    file: { type: "string", default: new URL("./samples/kernel-plugin-error.json", import.meta.url).pathname },
-    event: { type: "string", default: DEFAULT_EVENT_NAME },
-    settings: { type: "string", default: "{}" },
-    count: { type: "string", default: "1" },
-  },
-});
+const USAGE = `usage: npm run send-sample -- [--url URL] [--key FILE] [--file FILE] [--event NAME] [--settings JSON] [--count N]
+  --url URL         where to send (default http://127.0.0.1:8787/)
+  --key FILE        PKCS#8 PEM private key (default ${DEFAULT_KEY_PATH}, made by \`npm start\`)
+  --file FILE       event payload JSON (default scripts/samples/kernel-plugin-error.json)
+  --event NAME      event name (default ${DEFAULT_EVENT_NAME})
+  --settings JSON   the with: block (default {})
+  --count N         send N deliveries, each its own request id (default 1)`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      url: { type: "string", default: "http://127.0.0.1:8787/" },
+      key: { type: "string", default: DEFAULT_KEY_PATH },
+      file: { type: "string", default: new URL("./samples/kernel-plugin-error.json", import.meta.url).pathname },
+      event: { type: "string", default: DEFAULT_EVENT_NAME },
+      settings: { type: "string", default: "{}" },
+      count: { type: "string", default: "1" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`send-sample: ${error.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const privateKey = readPrivateKey(values.key);
 if (privateKey === undefined) {

@@ -11,11 +11,14 @@ import { join, resolve } from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { verifySignature } from "@ubiquity-os/plugin-sdk/signature";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as v from "valibot";
+import { PluginInputs } from "../../shared/plugin-input";
 import type { AdminCluster } from "../../workers/ops/clusters";
 import type { DeadLetterSummary } from "../../workers/ops/dead-letters";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "scripts", "cli.mjs");
+const SEND_SAMPLE = join(ROOT, "scripts", "send-sample.mjs");
 /** The Node that runs the CLI: this one, or e.g. DAEMON_HOTFIX_TEST_NODE=/usr/bin/node to check an older Node. */
 const NODE = process.env.DAEMON_HOTFIX_TEST_NODE || process.execPath;
 const TOKEN = "test-admin-token-4f1c2b9e7d";
@@ -92,7 +95,7 @@ function page<T>(items: T[], query: Record<string, string>) {
   return { items: items.slice(offset, offset + size), nextCursor: next };
 }
 
-async function readJson(req: IncomingMessage): Promise<any> {
+async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
@@ -105,8 +108,8 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   fake.requests.push({ method, path: url.pathname, query });
 
   if (method === "POST" && url.pathname === "/") {
-    const inputs = await readJson(req);
-    const verified = await verifySignature(fake.kernelPublicKey, inputs, inputs.signature);
+    const inputs = v.parse(PluginInputs, await readJson(req));
+    const verified = await verifySignature(fake.kernelPublicKey, inputs, inputs.signature ?? "");
     const event = JSON.parse(brotliDecompressSync(Buffer.from(inputs.eventPayload, "base64")).toString("utf8"));
     fake.posts.push({ verified, eventName: inputs.eventName, event, settings: JSON.parse(inputs.settings) });
     if (!verified) return send(res, 401, { error: "invalid_signature", message: "the signature is not the kernel's" });
@@ -172,9 +175,9 @@ let eventFile: string;
 type Run = { code: number | null; stdout: string; stderr: string };
 
 /** Runs the CLI (asynchronously: the fake server lives in this process) with exactly this environment. */
-function cli(args: string[], { env, cwd }: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+function cli(args: string[], { env, cwd, script }: { env?: Record<string, string>; cwd?: string; script?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [CLI, ...args], {
+    const child = spawn(NODE, [script ?? CLI, ...args], {
       cwd: cwd ?? workdir,
       // Exactly this environment (ProcessEnv is widened with the Worker's bindings by the project's types).
       env: (env ?? { PATH: process.env.PATH ?? "", DAEMON_HOTFIX_URL: baseUrl, DAEMON_HOTFIX_TOKEN: TOKEN }) as NodeJS.ProcessEnv,
@@ -481,5 +484,27 @@ describe("replay <event.json>", { timeout: 30_000 }, () => {
     const noKey = await cli(["replay", eventFile, "--key", join(workdir, "absent.pem")]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("no private key at");
+  });
+});
+
+describe("npm run send-sample", { timeout: 30_000 }, () => {
+  it("signs the sample like the kernel and POSTs it; --count sends that many deliveries", async () => {
+    const run = await cli(["--url", `${baseUrl}/`, "--key", keyFile, "--count", "2"], { script: SEND_SAMPLE });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(fake.posts.map((p) => p.verified)).toEqual([true, true]);
+    const ids = fake.posts.map((p) => (p.event as { context: { requestId: string } }).context.requestId);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it("--help prints the usage; an unknown option is exit 2 with the usage, not a stack trace", async () => {
+    const help = await cli(["--help"], { script: SEND_SAMPLE });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run send-sample -- /);
+    const wrong = await cli(["--nope"], { script: SEND_SAMPLE });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("send-sample: Unknown option '--nope'");
+    expect(wrong.stderr).toContain("usage: npm run send-sample");
+    expect(wrong.stderr).not.toMatch(/\bat .*:\d+:\d+/);
   });
 });
