@@ -89,7 +89,7 @@ export class AdminClient {
    * @param {"GET" | "POST" | "DELETE"} method
    * @param {string} path starting with /admin/
    * @param {{ query?: Query, body?: unknown }} [options]
-   * @returns {Promise<any>}
+   * @returns {Promise<unknown>}
    */
   async request(method, path, { query, body } = {}) {
     const search = new URLSearchParams();
@@ -138,7 +138,7 @@ export class AdminClient {
    * @param {string} key the array's name in the answer ("deadLetters", "clusters")
    * @param {Query} query
    * @param {number} [limit]
-   * @returns {Promise<{ items: any[], more: boolean }>}
+   * @returns {Promise<{ items: Record<string, unknown>[], more: boolean }>}
    */
   async list(path, key, query, limit) {
     /** @type {any[]} */

@@ -15,7 +15,7 @@ function str(ctx, name) {
   return typeof value === "string" ? value : undefined;
 }
 
-/** @type {import("../table.mjs").Column<any>[]} */
+/** @type {import("../table.mjs").Column<Record<string, unknown>>[]} */
 const COLUMNS = [
   { header: "fingerprint", value: (c) => String(c.fingerprint ?? "").slice(0, 12) },
   { header: "repo", value: (c) => c.repo },

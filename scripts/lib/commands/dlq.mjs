@@ -72,7 +72,7 @@ export const dlqCommands = {
         ctx.print(all ? "no dead letters" : "no dead letters waiting (--all includes those already replayed)");
         return;
       }
-      /** @type {import("../table.mjs").Column<any>[]} */
+      /** @type {import("../table.mjs").Column<Record<string, unknown>>[]} */
       const columns = [
         { header: "id", value: (d) => d.id },
         { header: "created", value: (d) => time(d.createdAt) },
