@@ -11,7 +11,7 @@ import { creationAllowed, requestBody } from "./handler-kit.ts";
 import { PULL_HANDLERS } from "./pulls.ts";
 import { matchesSearch, parseSearchQuery } from "./search.ts";
 import type { Searchable } from "./search.ts";
-import { commentJson, issueJson, labelJson, privateUserJson, repoJson, snapshot } from "./state.ts";
+import { commentJson, fileIssue, issueJson, labelJson, privateUserJson, repoJson, snapshot } from "./state.ts";
 import type { IssueRecord, LabelRecord, RepoRecord, Store, UserRecord } from "./state.ts";
 import { isObject } from "./spec.ts";
 import type { ValidationErrorItem } from "./validate.ts";
@@ -161,25 +161,14 @@ const createIssue: Handler = (core, ctx) => {
   milestoneErrors(input.milestone, errors);
   if (errors.length > 0) return validationFailed(errors, "https://docs.github.com/rest/issues/issues#create-an-issue");
   if (!creationAllowed(core, ctx)) return secondaryLimit(60);
-  const issue: IssueRecord = {
-    id: core.store.id(),
-    number: repo.issues.length + 1,
+  const issue = fileIssue(repo, core.store.id(), {
     title: title ?? "",
     body: typeof input.body === "string" ? input.body : null,
-    state: "open",
-    stateReason: null,
     user: ctx.user,
     labels: labels ? labels() : [],
     assignees: assigneesFrom(core, input.assignees, input.assignee) ?? [],
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-    closedAt: null,
-    closedBy: null,
-    comments: [],
-    history: [],
-  };
-  repo.issues.push(issue);
-  snapshot(repo, issue, ctx.now);
+    at: ctx.now,
+  });
   const rendered = issueJson(repo, issue);
   return json(201, rendered, { location: String(rendered.url) });
 };

@@ -29,7 +29,7 @@ import type { Result } from "./http.ts";
 import { creationAllowed, requestBody } from "./handler-kit.ts";
 import type { Core, Ctx, Handler } from "./operations.ts";
 import { isObject } from "./spec.ts";
-import { API, WEB, authorAssociation, hashId, isoSeconds, labelJson, nodeId, repoJson, snapshot, userJson } from "./state.ts";
+import { API, WEB, authorAssociation, fileIssue, hashId, isoSeconds, labelJson, nodeId, repoJson, snapshot, userJson } from "./state.ts";
 import type { IssueRecord, PullRecord, RepoRecord, UserRecord } from "./state.ts";
 import type { ValidationErrorItem } from "./validate.ts";
 
@@ -598,26 +598,15 @@ const createPull: Handler = (core, ctx) => {
     maintainerCanModify: body.maintainer_can_modify !== false,
     autoMerge: null,
   };
-  const issue: IssueRecord = {
-    id: core.store.id(),
-    number: repo.issues.length + 1,
+  const issue = fileIssue(repo, core.store.id(), {
     title: String(body.title),
     body: typeof body.body === "string" ? body.body : null,
-    state: "open",
-    stateReason: null,
     user: ctx.user,
     labels: [],
     assignees: [],
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-    closedAt: null,
-    closedBy: null,
-    comments: [],
-    history: [],
+    at: ctx.now,
     pull,
-  };
-  repo.issues.push(issue);
-  snapshot(repo, issue, ctx.now);
+  });
   const rendered = pullJson(repo, issue, pull, ctx.user);
   return json(201, rendered, { location: String(rendered.url) });
 };

@@ -319,6 +319,19 @@ export function commentJson(repo: RepoRecord, issue: IssueRecord, comment: Comme
   };
 }
 
+/** Files a new open issue (or, with `pull`, a pull request) as the repo's next number, and records it. */
+export function fileIssue(
+  repo: RepoRecord,
+  id: number,
+  fields: { title: string; body: string | null; user: UserRecord; labels: LabelRecord[]; assignees: UserRecord[]; at: number; pull?: PullRecord },
+): IssueRecord {
+  const { at, pull, ...given } = fields;
+  const issue: IssueRecord = { id, number: repo.issues.length + 1, ...given, state: "open", stateReason: null, createdAt: at, updatedAt: at, closedAt: null, closedBy: null, comments: [], history: [], ...(pull ? { pull } : {}) };
+  repo.issues.push(issue);
+  snapshot(repo, issue, at);
+  return issue;
+}
+
 /** Records the issue as it is now; search sees the latest snapshot older than its lag. */
 export function snapshot(repo: RepoRecord, issue: IssueRecord, at: number): void {
   issue.history.push({ at, issue: issueJson(repo, issue), commentBodies: issue.comments.map((c) => c.body) });
