@@ -48,6 +48,7 @@ export default defineConfig(async () => {
             APP_PRIVATE_KEY: "",
             ADMIN_TOKEN: "test-admin-token",
             HOTFIX_CONFIG: "{}",
+            HOTFIX_POLICY: "{}",
             BOT_LOGIN: "daemon-hotfix[bot]",
             PUBLIC_URL: "https://daemon-hotfix.example.test",
             RATE_LIMIT_PER_MINUTE: "600",

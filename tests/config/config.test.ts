@@ -4,7 +4,8 @@ import { env } from "cloudflare:workers";
 import { createAppAuth } from "@octokit/auth-app";
 import { describe, expect, it } from "vitest";
 import type { FailureMessage } from "../../shared/queue-message";
-import { ConfigError, credentialsFrom, toPkcs8 } from "../../workers/github/credentials";
+import { configOf } from "../../workers/config";
+import { ConfigError, credentialsFrom, toPkcs8 } from "../../workers/config/github-credentials";
 import worker from "../../workers/index";
 import { createApp } from "../../workers/ingest/app";
 import { kernelPluginError } from "../helpers/events";
@@ -38,6 +39,32 @@ describe("GitHub credentials", () => {
   });
 });
 
+describe("configOf: Env as typed, validated configuration", () => {
+  const config = (overrides: Partial<Env>) => configOf({ ...env, ...overrides } as Env);
+
+  it("HOTFIX_POLICY: the contract's defaults when unset; the operator's values when valid", () => {
+    expect(config({ HOTFIX_POLICY: "" }).policy).toEqual({ targetOwners: [], prRepos: [], maxNewIssuesPerRepoPerDay: 10, minUpdateIntervalSeconds: 60, minWindowMinutes: 15, maxAutofixPerDay: 3, maxNotify: 5 });
+    const policy = config({ HOTFIX_POLICY: JSON.stringify({ targetOwners: ["ubiquity-os-marketplace"], prRepos: ["acme/*"], maxNewIssuesPerRepoPerDay: 4 }) }).policy;
+    expect(policy).toMatchObject({ targetOwners: ["ubiquity-os-marketplace"], prRepos: ["acme/*"], maxNewIssuesPerRepoPerDay: 4, maxNotify: 5 });
+  });
+
+  it("an unusable HOTFIX_POLICY falls back to the strictest defaults (never looser) and is named as a problem", () => {
+    const c = config({ HOTFIX_POLICY: JSON.stringify({ targetOwners: ["ok"], prRepos: "*" }) });
+    expect(c.policy.targetOwners).toEqual([]);
+    expect(c.policy.prRepos).toEqual([]);
+    expect(c.problems.join("\n")).toContain("HOTFIX_POLICY.prRepos");
+  });
+
+  it("numbers: unusable values take their defaults; the GitHub URL loses trailing slashes", () => {
+    const c = config({ GITHUB_WRITES_PER_MINUTE: "lots", GITHUB_WRITE_SPACING_MS: "0", GITHUB_TIMEOUT_MS: "-1", RATE_LIMIT_BURST: "2.7", RETRY_BASE_SECONDS: "", GITHUB_API_URL: "https://ghe.example.test/api/v3//" });
+    expect(c.github.writeBudget).toEqual({ perMinute: 80, perHour: 500, spacingMs: 0 });
+    expect(c.github.timeoutMs).toBe(10_000);
+    expect(c.rateLimit.burst).toBe(2);
+    expect(c.retryBaseSeconds).toBe(2);
+    expect(c.github.apiUrl).toBe("https://ghe.example.test/api/v3");
+  });
+});
+
 describe("GET /healthz", () => {
   const health = async (overrides: Partial<Env>) => {
     const ctx = createExecutionContext();
@@ -59,6 +86,10 @@ describe("GET /healthz", () => {
     [{ GITHUB_TOKEN: "", APP_ID: "12", APP_PRIVATE_KEY: "garbage" }, "APP_PRIVATE_KEY is not a PEM RSA private key"],
     [{ KERNEL_PUBLIC_KEY: "" }, "KERNEL_PUBLIC_KEY is not set"],
     [{ ADMIN_TOKEN: "" }, "ADMIN_TOKEN is not set"],
+    [{ HOTFIX_POLICY: "{nope" }, "HOTFIX_POLICY is not valid JSON"],
+    [{ HOTFIX_POLICY: '{"maxNewIssuesPerRepoPerDay": -1}' }, "HOTFIX_POLICY is invalid (the default policy applies): HOTFIX_POLICY.maxNewIssuesPerRepoPerDay"],
+    [{ HOTFIX_POLICY: '{"targetOwner": ["acme"]}' }, "HOTFIX_POLICY.targetOwner"],
+    [{ PUBLIC_URL: "not a url" }, "PUBLIC_URL is not an absolute URL"],
   ] as const)("is 503 naming the problem: %o", async (overrides, problem) => {
     const { status, body } = await health(overrides);
     expect(status).toBe(503);

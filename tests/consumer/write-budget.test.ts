@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { SLOT_LATENESS_MS } from "../../workers/durable/write-budget";
+import { SLOT_LATENESS_MS } from "../../workers/config";
 
 const limits = { perMinute: 3, perHour: 5, spacingMs: 1000 };
 const T0 = 1_800_000_000_000;

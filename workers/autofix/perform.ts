@@ -5,6 +5,7 @@ import type { GitHubWriter } from "../github/writer";
 import { buildProposal } from "./build-proposal";
 import { enableAutoMerge, openPullRequest } from "./open-pr";
 import { proposerFor } from "./proposers";
+import { configOf } from "../config";
 
 /**
  * The PR step of a cluster in PR mode: within the repo's daily cap, build the proposal (the replay fixture, plus
@@ -20,7 +21,7 @@ export async function performAutofix(plan: Plan, github: GitHubWriter, env: Env)
   const claimed = await env.REPO_GATE.getByName(`repo:${plan.repo.toLowerCase()}`).claimAutofix(day, plan.fingerprint, policy.maxAutofixPerDay);
   if (!claimed) return { wrote: "autofixed", issue, autofix: { status: "cap_reached", day } };
 
-  const proposal = await buildProposal(plan.view, proposerFor(env));
+  const proposal = await buildProposal(plan.view, proposerFor(configOf(env).autofix));
   const { tier, notes } = riskTier(proposal.files);
   if (TIER_ORDER[tier] > TIER_ORDER[policy.maxRiskTier]) {
     await github.comment(

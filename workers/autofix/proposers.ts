@@ -2,6 +2,7 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { PatchProposal } from "../../shared/autofix/proposal";
 import type { ClusterView } from "../../shared/cluster-view";
+import type { Config } from "../config";
 
 /** Something that proposes a fix for a failure. The answer is validated by the caller before use. */
 export interface FixProposer {
@@ -71,7 +72,7 @@ export class OpenAICompatibleProposer implements FixProposer {
 }
 
 /** The configured proposer: the OpenAI-compatible one when AUTOFIX_API_URL and AUTOFIX_MODEL are set. */
-export function proposerFor(env: Pick<Env, "AUTOFIX_API_URL" | "AUTOFIX_MODEL" | "AUTOFIX_API_KEY">): FixProposer {
-  if (env.AUTOFIX_API_URL && env.AUTOFIX_MODEL) return new OpenAICompatibleProposer(env.AUTOFIX_API_URL, env.AUTOFIX_MODEL, env.AUTOFIX_API_KEY ?? "");
+export function proposerFor(autofix: Config["autofix"]): FixProposer {
+  if (autofix) return new OpenAICompatibleProposer(autofix.apiUrl, autofix.model, autofix.apiKey);
   return new FixtureOnlyProposer();
 }

@@ -3,9 +3,9 @@ import type { ClusterSettings } from "../../shared/cluster-state";
 import { fingerprint } from "../../shared/fingerprint";
 import { type FailureMessage, type FlushMessage, QueueMessage } from "../../shared/queue-message";
 import { toFieldIssues } from "../../shared/validation";
-import type { BudgetLimits } from "../durable/write-budget";
+import { ConfigError, configOf } from "../config";
 import { createOctokit } from "../github/client";
-import { ConfigError, repoAuth } from "../github/credentials";
+import { repoAuth } from "../github/credentials";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
 import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
 import { MetricsBuffer } from "../metrics/buffer";
@@ -23,19 +23,6 @@ const SLOW_BATCH_MS = 15_000;
 /** Retry delay for the n-th attempt: base ** attempt seconds, capped at 15 min. */
 export function backoffSeconds(attempts: number, base = 2): number {
   return Math.min(900, Math.max(1, Math.round(base ** Math.min(attempts, 12))));
-}
-
-function number(value: string | undefined, fallback: number): number {
-  const parsed = Number(value);
-  return Number.isFinite(parsed) && parsed >= 0 && value !== "" && value !== undefined ? parsed : fallback;
-}
-
-export function budgetLimits(env: Env): BudgetLimits {
-  return {
-    perMinute: number(env.GITHUB_WRITES_PER_MINUTE, 80),
-    perHour: number(env.GITHUB_WRITES_PER_HOUR, 500),
-    spacingMs: number(env.GITHUB_WRITE_SPACING_MS, 1000),
-  };
 }
 
 function clusterSettings(message: FailureMessage): ClusterSettings {
@@ -135,7 +122,7 @@ async function handleMessageTimed(message: Message<unknown>, ctx: Context): Prom
       return;
     }
     const advised = classified.delayMs !== undefined ? Math.ceil(classified.delayMs / 1000) : 0;
-    const delaySeconds = Math.min(43_200, Math.max(advised, backoffSeconds(message.attempts, number(ctx.env.RETRY_BASE_SECONDS, 2))));
+    const delaySeconds = Math.min(43_200, Math.max(advised, backoffSeconds(message.attempts, configOf(ctx.env).retryBaseSeconds)));
     ctx.metrics.inc("retries", { reason: classified.reason.includes("budget") ? "budget" : "github" });
     if (body.type === "failure") ctx.pending.push(recordEventError(ctx.env.DB, eventId, classified.reason, message.attempts));
     console.warn(JSON.stringify({ msg: "retrying event", eventId, attempts: message.attempts, delaySeconds, reason: classified.reason }));
@@ -160,7 +147,7 @@ export async function consumeFailures(batch: MessageBatch<unknown>, env: Env): P
       const auth = await repoAuth(env, repo);
       let writer = writers.get(auth.budgetKey);
       if (!writer) {
-        writer = new GitHubWriter(createOctokit(env, auth, ctx.metrics), env.WRITE_BUDGET.getByName(auth.budgetKey), budgetLimits(env));
+        writer = new GitHubWriter(createOctokit(env, auth, ctx.metrics), env.WRITE_BUDGET.getByName(auth.budgetKey), configOf(env).github.writeBudget);
         writers.set(auth.budgetKey, writer);
         ctx.pending.push(
           env.DB.prepare(`INSERT INTO budgets (key, updated_at) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`)

@@ -3,6 +3,7 @@ import { commentMarker, marker, renderBody, renderRecurrenceComment, renderReope
 import type { ClusterObject, ClusterSnapshot, Plan } from "../durable/cluster";
 import { performAutofix } from "../autofix/perform";
 import { GitHubFailure, type GitHubWriter } from "../github/writer";
+import { configOf } from "../config";
 
 /** Most steps one message performs (create → update → comment …); the rest waits for the next event or alarm. */
 const MAX_STEPS = 5;
@@ -64,7 +65,7 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
   const steps: StepResult["wrote"][] = [];
   let snapshot: ClusterSnapshot | null = null;
   let plan: Plan | null = first;
-  const timeoutMs = Number(env.GITHUB_TIMEOUT_MS) > 0 ? Number(env.GITHUB_TIMEOUT_MS) : 10_000;
+  const timeoutMs = configOf(env).github.timeoutMs;
   while (plan && steps.length < MAX_STEPS) {
     let result: StepResult;
     let github: GitHubWriter;

@@ -1,11 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import { type BudgetLimits, SLOT_LATENESS_MS } from "../config";
 
-export interface BudgetLimits {
-  perMinute: number;
-  perHour: number;
-  /** Least time between two writes (GitHub advises ≥ 1 s). */
-  spacingMs: number;
-}
+export type { BudgetLimits } from "../config";
 
 export type Reservation = { granted: true; atMs: number } | { granted: false; retryAtMs: number };
 
@@ -19,13 +15,6 @@ export interface BudgetStats {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-/**
- * How late a write may reach GitHub after its slot (the writer waits for its slot, then is scheduled with other
- * work). Every slot is counted as occupying its window this much longer, and a writer that wakes later than this
- * takes a new slot instead of sending: GitHub's own window, which sees send times, never holds more than the limit.
- */
-export const SLOT_LATENESS_MS = 2_000;
-
 /**
  * The write budget of one GitHub token (later: one installation). Every write asks for a slot first, so all
  * consumers together stay under GitHub's secondary limits, spaced as GitHub advises; an answer from GitHub that

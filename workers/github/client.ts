@@ -2,18 +2,17 @@ import { Octokit } from "@octokit/core";
 import { RequestError } from "@octokit/request-error";
 import type { MetricsBuffer } from "../metrics/buffer";
 import type { RepoAuth } from "./credentials";
-import { DEFAULT_GITHUB_TIMEOUT_MS, timedFetch } from "./fetch";
-
-export { DEFAULT_GITHUB_TIMEOUT_MS } from "./fetch";
+import { configOf } from "../config";
+import { timedFetch } from "./fetch";
 
 /**
  * Octokit against `GITHUB_API_URL` for one repo's credentials: every request bounded by a timeout, counted by
  * method and status, and — for installation tokens — sent once more with a fresh token when GitHub answers 401.
  */
 export function createOctokit(env: Env, auth: RepoAuth, metrics: MetricsBuffer): Octokit {
-  const timeoutMs = Number(env.GITHUB_TIMEOUT_MS) > 0 ? Number(env.GITHUB_TIMEOUT_MS) : DEFAULT_GITHUB_TIMEOUT_MS;
+  const { timeoutMs, apiUrl } = configOf(env).github;
   const octokit = new Octokit({
-    baseUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
+    baseUrl: apiUrl,
     userAgent: "daemon-hotfix",
     request: { fetch: timedFetch(timeoutMs) },
   });

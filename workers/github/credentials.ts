@@ -1,41 +1,9 @@
-import { createPrivateKey } from "node:crypto";
 import { createAppAuth } from "@octokit/auth-app";
 import { request as baseRequest } from "@octokit/request";
 import { RequestError } from "@octokit/request-error";
 import { GitHubFailure } from "./failure";
-import { DEFAULT_GITHUB_TIMEOUT_MS, timedFetch } from "./fetch";
-
-/** GitHub credentials are missing or unusable: an operator's error, said plainly. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
-
-export type Credentials = { kind: "token"; token: string } | { kind: "app"; appId: string; privateKey: string };
-
-/**
- * The credentials GitHub writes use: the App (APP_ID + APP_PRIVATE_KEY) when configured — installation tokens
- * minted per target repo — else GITHUB_TOKEN. Neither: a ConfigError.
- */
-export function credentialsFrom(env: Pick<Env, "GITHUB_TOKEN" | "APP_ID" | "APP_PRIVATE_KEY">): Credentials {
-  if (env.APP_ID && env.APP_PRIVATE_KEY) return { kind: "app", appId: env.APP_ID, privateKey: env.APP_PRIVATE_KEY };
-  if (env.APP_ID || env.APP_PRIVATE_KEY) throw new ConfigError("GitHub App credentials are incomplete: set both APP_ID and APP_PRIVATE_KEY");
-  if (env.GITHUB_TOKEN) return { kind: "token", token: env.GITHUB_TOKEN };
-  throw new ConfigError("no GitHub credentials: set GITHUB_TOKEN, or APP_ID and APP_PRIVATE_KEY");
-}
-
-/**
- * A GitHub App private key as PKCS#8 PEM. GitHub hands out PKCS#1 (`BEGIN RSA PRIVATE KEY`), which WebCrypto (and
- * so the JWT signer in workerd) cannot import: node:crypto converts it. `\n` escapes are accepted.
- */
-export function toPkcs8(pem: string): string {
-  const text = pem.includes("\\n") ? pem.replace(/\\n/g, "\n") : pem;
-  if (text.includes("-----BEGIN PRIVATE KEY-----")) return text;
-  try {
-    return String(createPrivateKey(text).export({ type: "pkcs8", format: "pem" }));
-  } catch {
-    throw new ConfigError("APP_PRIVATE_KEY is not a PEM RSA private key (PKCS#1 or PKCS#8)");
-  }
-}
+import { ConfigError, configOf, toPkcs8 } from "../config";
+import { timedFetch } from "./fetch";
 
 async function shortHash(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -98,13 +66,15 @@ const authorities = new Map<string, AppAuthority>();
 
 /** Resolves how to write to a repo with the configured credentials. */
 export async function repoAuth(env: Env, repo: string): Promise<RepoAuth> {
-  const credentials = credentialsFrom(env);
-  const baseUrl = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
+  const github = configOf(env).github;
+  if (!github.credentials.ok) throw new ConfigError(github.credentials.problem);
+  const credentials = github.credentials.value;
+  const baseUrl = github.apiUrl;
   if (credentials.kind === "token") {
     const budgetKey = `token:${await shortHash(credentials.token)}`;
     return { budgetKey, token: async () => credentials.token, refresh: async () => null };
   }
-  const timeoutMs = Number(env.GITHUB_TIMEOUT_MS) > 0 ? Number(env.GITHUB_TIMEOUT_MS) : DEFAULT_GITHUB_TIMEOUT_MS;
+  const timeoutMs = github.timeoutMs;
   const key = `${baseUrl}\u0000${credentials.appId}\u0000${await shortHash(credentials.privateKey)}`;
   let authority = authorities.get(key);
   if (!authority) {

@@ -1,6 +1,7 @@
 import type { Octokit } from "@octokit/core";
 import type { IssueState } from "../../shared/cluster-state";
-import { type BudgetLimits, SLOT_LATENESS_MS, type WriteBudget } from "../durable/write-budget";
+import { type BudgetLimits, SLOT_LATENESS_MS } from "../config";
+import type { WriteBudget } from "../durable/write-budget";
 import { classifyGitHubError } from "./classify";
 import { GitHubFailure } from "./failure";
 

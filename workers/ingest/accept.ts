@@ -7,9 +7,9 @@ import type { PluginInputs } from "../../shared/plugin-input";
 import { loopReason } from "../../shared/policy";
 import type { FailureMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
+import { configOf } from "../config";
 import { AppError } from "../errors";
 import { decodeEventPayload } from "./payload-codec";
-import { rateLimitOf } from "./rate-limit";
 import { resolveSettings } from "./settings";
 
 /** Cloudflare Queues refuse messages over 128 KB; the raw payload is dropped first when a message would be larger. */
@@ -37,16 +37,9 @@ export function gateKey(failure: FailureEvent): string {
   return `repo:${failure.target.repo.toLowerCase()}`;
 }
 
-function selfOrigins(env: Env, requestOrigin: string): string[] {
-  const origins = [requestOrigin];
-  if (env.PUBLIC_URL) {
-    try {
-      origins.push(new URL(env.PUBLIC_URL).origin);
-    } catch {
-      // An unusable PUBLIC_URL only narrows loop detection to the request origin.
-    }
-  }
-  return origins;
+/** Origins daemon-hotfix is served from: the request's, and PUBLIC_URL's (an unusable one only narrows loop detection). */
+function selfOrigins(publicOrigin: string | null, requestOrigin: string): string[] {
+  return publicOrigin ? [requestOrigin, publicOrigin] : [requestOrigin];
 }
 
 /**
@@ -55,7 +48,8 @@ function selfOrigins(env: Env, requestOrigin: string): string[] {
  */
 export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<Accepted> {
   const { env } = ctx;
-  const settings = resolveSettings(inputs.settings, env.HOTFIX_CONFIG);
+  const config = configOf(env);
+  const settings = resolveSettings(inputs.settings, config.operatorDefaults);
   if (!settings.enabled) return { output: { status: "disabled", reason: "settings.enabled is false" } };
 
   const payload = decodeEventPayload(inputs.eventPayload);
@@ -71,10 +65,10 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
   const failure = redactor.value<FailureEvent>({ ...conversion.failure, eventId });
   const labels = { plugin: failure.plugin.id, repo: failure.target.repo };
 
-  const loop = loopReason(failure, conversion.actors, { botLogins: [env.BOT_LOGIN], origins: selfOrigins(env, ctx.selfOrigin) });
+  const loop = loopReason(failure, conversion.actors, { botLogins: [config.botLogin], origins: selfOrigins(config.publicOrigin, ctx.selfOrigin) });
   if (loop) return { output: { status: "suppressed", reason: loop, eventId }, ...labels };
 
-  const limit = rateLimitOf(env);
+  const limit = config.rateLimit;
   const gate = env.REPO_GATE.getByName(gateKey(failure));
   const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit });
   if (admission.outcome === "duplicate") {

@@ -3,21 +3,23 @@ import * as v from "valibot";
 import type { IngestAnswer } from "../../shared/ingest-output";
 import { PluginInputs } from "../../shared/plugin-input";
 import { toFieldIssues } from "../../shared/validation";
-import { configProblems } from "../config-check";
+import type { AppEnv } from "../app-env";
+import { configOf } from "../config";
+import { importKernelKey } from "../config/kernel-key";
+import { configProblems } from "../config/problems";
 import { AppError, errorResponse } from "../errors";
 import { opsRoutes } from "../ops/app";
 import { MetricsBuffer } from "../metrics/buffer";
 import { accept } from "./accept";
 import { manifest } from "./manifest";
 import { assertJsonContentType, parseJson, readBoundedText } from "./read-body";
-import { importKernelKey, verifyKernelSignature } from "./signature";
-
-export type AppEnv = { Bindings: Env };
+import { verifyKernelSignature } from "./signature";
 
 async function kernelKey(env: Env): Promise<CryptoKey> {
-  if (!env.KERNEL_PUBLIC_KEY) throw new AppError(503, "misconfigured", "KERNEL_PUBLIC_KEY is not configured");
+  const pem = configOf(env).kernel.publicKeyPem;
+  if (!pem) throw new AppError(503, "misconfigured", "KERNEL_PUBLIC_KEY is not configured");
   try {
-    return await importKernelKey(env.KERNEL_PUBLIC_KEY);
+    return await importKernelKey(pem);
   } catch {
     throw new AppError(503, "misconfigured", "KERNEL_PUBLIC_KEY is not a PEM SPKI RSA public key");
   }
@@ -33,7 +35,7 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/manifest.json", (c) => {
-    const homepage = c.env.PUBLIC_URL || new URL(c.req.url).origin;
+    const homepage = configOf(c.env).publicUrl ?? new URL(c.req.url).origin;
     return c.json(manifest(homepage));
   });
 

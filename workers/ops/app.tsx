@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from "../../shared/metrics/exposition";
-import type { AppEnv } from "../ingest/app";
+import type { AppEnv } from "../app-env";
 import { requireAdmin } from "./auth";
 import { clusterRoutes } from "./clusters";
 import { Dashboard } from "./dashboard";

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors";
-import type { AppEnv } from "../ingest/app";
+import type { AppEnv } from "../app-env";
+import { configOf } from "../config";
 
 async function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -35,7 +36,7 @@ function presentedToken(header: string | undefined, allowBasic: boolean): string
  */
 export function requireAdmin(options: { basic?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const expected = c.env.ADMIN_TOKEN;
+    const expected = configOf(c.env).adminToken;
     const token = presentedToken(c.req.header("authorization"), options.basic ?? false);
     if (!expected || !token || !(await safeEqual(token, expected))) {
       if (options.basic) c.header("WWW-Authenticate", 'Basic realm="daemon-hotfix", charset="UTF-8"');

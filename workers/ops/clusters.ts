@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { AppError } from "../errors";
-import type { AppEnv } from "../ingest/app";
+import type { AppEnv } from "../app-env";
 import { issueUrl } from "./github-links";
 import { decodeCursor, encodeCursor, pageLimit } from "./pagination";
+import { configOf } from "../config";
 
 interface ClusterRow {
   fingerprint: string;
@@ -64,7 +65,7 @@ export function clusterRoutes(): Hono<AppEnv> {
     const rows = (await c.env.DB.prepare(sql).bind(...binds, limit + 1).all<ClusterRow>()).results;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return c.json({ clusters: page.map((r) => toCluster(r, c.env.GITHUB_API_URL)), nextCursor: rows.length > limit && last ? encodeCursor([last.last_seen, last.fingerprint]) : null });
+    return c.json({ clusters: page.map((r) => toCluster(r, configOf(c.env).github.apiUrl)), nextCursor: rows.length > limit && last ? encodeCursor([last.last_seen, last.fingerprint]) : null });
   });
 
   app.get("/:fingerprint", async (c) => {
@@ -73,9 +74,9 @@ export function clusterRoutes(): Hono<AppEnv> {
     const row = await c.env.DB.prepare(`SELECT * FROM clusters WHERE fingerprint = ?`).bind(fingerprint).first<ClusterRow>();
     if (!row) throw new AppError(404, "not_found", `no cluster ${fingerprint}`);
     const live = await c.env.CLUSTER.getByName(fingerprint).snapshot();
-    const cluster = toCluster(row, c.env.GITHUB_API_URL);
+    const cluster = toCluster(row, configOf(c.env).github.apiUrl);
     if (!live) return c.json({ cluster });
-    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(c.env.GITHUB_API_URL, live.repo, live.issueNumber) } });
+    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(configOf(c.env).github.apiUrl, live.repo, live.issueNumber) } });
   });
   return app;
 }

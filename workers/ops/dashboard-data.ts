@@ -2,6 +2,7 @@ import { LAG_BUCKETS, quantile } from "../../shared/metrics/exposition";
 import { BUCKET_SECONDS } from "../metrics/counters";
 import { issueUrl } from "./github-links";
 import { budgetsLeft, histogramData } from "./metrics";
+import { configOf } from "../config";
 
 export interface PluginSeries {
   plugin: string;
@@ -82,7 +83,7 @@ export async function dashboardData(env: Env, nowMs = Date.now()): Promise<Dashb
       total: c.total,
       lastSeen: c.last_seen,
       issueNumber: c.issue_number,
-      issueUrl: issueUrl(env.GITHUB_API_URL, c.repo, c.issue_number),
+      issueUrl: issueUrl(configOf(env).github.apiUrl, c.repo, c.issue_number),
     })),
     deadLetters: { waiting: waiting?.n ?? 0, latest: latest.results.map((d) => ({ id: d.id, repo: d.repo, reason: d.reason, createdAt: d.created_at })) },
     lag: { p50: quantile(0.5, LAG_BUCKETS, counts), p95: quantile(0.95, LAG_BUCKETS, counts), count: lagCount },

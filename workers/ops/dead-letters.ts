@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { FailureMessage } from "../../shared/queue-message";
 import { toFieldIssues } from "../../shared/validation";
 import { AppError } from "../errors";
-import type { AppEnv } from "../ingest/app";
+import type { AppEnv } from "../app-env";
 import { decodeCursor, encodeCursor, pageLimit } from "./pagination";
 
 interface DeadLetterRow {

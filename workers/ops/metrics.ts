@@ -1,5 +1,5 @@
 import { DURATION_BUCKETS, histogramSamples, LAG_BUCKETS, type MetricFamily, type Sample } from "../../shared/metrics/exposition";
-import { budgetLimits } from "../consumer/queue";
+import { configOf } from "../config";
 
 /** A stored counter and the Prometheus family it is exposed as (only low-cardinality labels are kept). */
 interface CounterSpec {
@@ -76,7 +76,7 @@ export interface BudgetLeft {
 export async function budgetsLeft(env: Env): Promise<BudgetLeft[]> {
   const since = new Date(Date.now() - 3_600_000).toISOString();
   const keys = (await env.DB.prepare(`SELECT key FROM budgets WHERE updated_at >= ? ORDER BY key LIMIT 100`).bind(since).all<{ key: string }>()).results;
-  const limits = budgetLimits(env);
+  const limits = configOf(env).github.writeBudget;
   return Promise.all(
     keys.map(async ({ key }) => {
       const stats = await env.WRITE_BUDGET.getByName(key).stats(Date.now(), limits);

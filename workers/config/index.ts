@@ -1,0 +1,119 @@
+import type { HotfixPolicy } from "../../shared/trust/hotfix-policy";
+import { type Credentials, credentialsFrom, credentialsProblem } from "./github-credentials";
+import { parseHotfixPolicy } from "./hotfix-policy";
+import { type Parsed, parseOperatorDefaults } from "./operator-defaults";
+
+export { ConfigError, type Credentials, toPkcs8 } from "./github-credentials";
+
+/** Write budget of one token or installation (GitHub's secondary limits for content creation). */
+export interface BudgetLimits {
+  perMinute: number;
+  perHour: number;
+  /** Least time between two writes (GitHub advises ≥ 1 s). */
+  spacingMs: number;
+}
+
+/**
+ * How late a write may reach GitHub after its slot (the writer waits for its slot, then is scheduled with other
+ * work). Every slot is counted as occupying its window this much longer, and a writer that wakes later than this
+ * takes a new slot instead of sending: GitHub's own window, which sees send times, never holds more than the limit.
+ */
+export const SLOT_LATENESS_MS = 2_000;
+
+export const DEFAULT_GITHUB_TIMEOUT_MS = 10_000;
+
+/** Every Worker var and secret, parsed and validated once: the one place that reads configuration from `Env`. */
+export interface Config {
+  kernel: { publicKeyPem: string | null };
+  adminToken: string | null;
+  botLogin: string;
+  /** `PUBLIC_URL`'s origin (null when unset or not a URL). */
+  publicOrigin: string | null;
+  /** `PUBLIC_URL` as configured (the manifest's homepage_url), or null. */
+  publicUrl: string | null;
+  /** `HOTFIX_CONFIG`: the operator's defaults for the `with:` block. */
+  operatorDefaults: Parsed<Record<string, unknown>>;
+  /** `HOTFIX_POLICY`: ceilings no `with:` block can raise. */
+  policy: HotfixPolicy;
+  rateLimit: { perMinute: number; burst: number };
+  github: {
+    apiUrl: string;
+    timeoutMs: number;
+    /** The configured credentials, or the reason there are none usable. */
+    credentials: { ok: true; value: Credentials } | { ok: false; problem: string };
+    writeBudget: BudgetLimits;
+  };
+  retryBaseSeconds: number;
+  autofix: { apiUrl: string; model: string; apiKey: string } | null;
+  /** Everything wrong with the configuration, in words an operator can act on (the kernel key is checked apart: it needs crypto). */
+  problems: string[];
+}
+
+/** Default per-repo ingest limit: 600 events/min sustained, bursts of 120. */
+export const DEFAULT_RATE_LIMIT = { perMinute: 600, burst: 120 } as const;
+
+function positive(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+function nonNegative(value: string | undefined, fallback: number): number {
+  const parsed = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+}
+
+function originOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** The config of a given `Env` (parsed once per env object: an isolate keeps one). */
+const cache = new WeakMap<object, Config>();
+
+/** Turns `Env` into typed, validated configuration. Never throws: unusable values fall back and are listed in `problems`. */
+export function configOf(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const problems: string[] = [];
+  const operatorDefaults = parseOperatorDefaults(env.HOTFIX_CONFIG);
+  if (!operatorDefaults.ok) problems.push(operatorDefaults.problem);
+  const { policy, problem: policyProblem } = parseHotfixPolicy(env.HOTFIX_POLICY);
+  if (policyProblem) problems.push(policyProblem);
+  const credentialProblem = credentialsProblem(env);
+  if (credentialProblem) problems.push(credentialProblem);
+  if (!env.ADMIN_TOKEN) problems.push("ADMIN_TOKEN is not set: the ops endpoints refuse every request");
+  const publicOrigin = originOf(env.PUBLIC_URL);
+  if (env.PUBLIC_URL && !publicOrigin) problems.push("PUBLIC_URL is not an absolute URL");
+  const config: Config = {
+    kernel: { publicKeyPem: env.KERNEL_PUBLIC_KEY || null },
+    adminToken: env.ADMIN_TOKEN || null,
+    botLogin: env.BOT_LOGIN || "daemon-hotfix[bot]",
+    publicOrigin,
+    publicUrl: publicOrigin ? (env.PUBLIC_URL ?? null) : null,
+    operatorDefaults,
+    policy,
+    rateLimit: {
+      perMinute: positive(env.RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT.perMinute),
+      burst: Math.max(1, Math.floor(positive(env.RATE_LIMIT_BURST, DEFAULT_RATE_LIMIT.burst))),
+    },
+    github: {
+      apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
+      timeoutMs: positive(env.GITHUB_TIMEOUT_MS, DEFAULT_GITHUB_TIMEOUT_MS),
+      credentials: credentialProblem ? { ok: false, problem: credentialProblem } : { ok: true, value: credentialsFrom(env) },
+      writeBudget: {
+        perMinute: nonNegative(env.GITHUB_WRITES_PER_MINUTE, 80),
+        perHour: nonNegative(env.GITHUB_WRITES_PER_HOUR, 500),
+        spacingMs: nonNegative(env.GITHUB_WRITE_SPACING_MS, 1000),
+      },
+    },
+    retryBaseSeconds: nonNegative(env.RETRY_BASE_SECONDS, 2),
+    autofix: env.AUTOFIX_API_URL && env.AUTOFIX_MODEL ? { apiUrl: env.AUTOFIX_API_URL, model: env.AUTOFIX_MODEL, apiKey: env.AUTOFIX_API_KEY ?? "" } : null,
+    problems,
+  };
+  cache.set(env, config);
+  return config;
+}
