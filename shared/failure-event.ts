@@ -90,5 +90,7 @@ export const FailureEvent = v.object({
   logTrail: v.array(v.string()),
   environment: v.optional(v.string()),
   kernelCommit: v.optional(v.string()),
+  /** What was cut so the queue message fits (e.g. `log trail: 12 oldest lines`); shown in the issue. */
+  trimmed: v.optional(v.array(v.string())),
 });
 export type FailureEvent = v.InferOutput<typeof FailureEvent>;

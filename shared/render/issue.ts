@@ -1,6 +1,6 @@
 import type { ClusterView } from "../cluster-view";
 import { nextActions } from "./advice";
-import { code, cut, defuse, fence, inline } from "./markdown";
+import { cell, code, cut, fence, githubLink, title, when } from "./inert";
 
 /** GitHub refuses bodies over 65,536 characters; we stay well below. */
 export const MAX_BODY = 60_000;
@@ -46,21 +46,21 @@ function headline(view: ClusterView): string {
 
 /** `[daemon-hotfix] <plugin>: <failure>`, at most 256 characters. */
 export function renderTitle(view: ClusterView): string {
-  const title = `[daemon-hotfix] ${pluginName(view)}: ${headline(view)}`.replace(/\s+/g, " ").trim();
-  return title.length <= MAX_TITLE ? title : `${title.slice(0, MAX_TITLE - 1)}…`;
+  return title(`[daemon-hotfix] ${pluginName(view)}: ${headline(view)}`, MAX_TITLE);
 }
 
+/** A summary row; `value` is markdown made by this module (event text in it already went through `inert`). */
 function row(label: string, value: string | number | null | undefined): string {
-  return value === undefined || value === null || value === "" ? "" : `| ${label} | ${value} |\n`;
+  return value === undefined || value === null || value === "" ? "" : `| ${label} | ${cell(String(value))} |\n`;
 }
 
 function replaySteps(view: ClusterView): string {
   const f = view.sample;
-  const event = defuse(JSON.stringify(f, null, 2));
+  const event = JSON.stringify(f, null, 2);
   const steps = [
     f.kind === "plugin_error"
-      ? `1. Re-trigger \`${f.trigger.githubEvent ?? "the triggering event"}\`${f.trigger.url ? ` on ${f.trigger.url}` : ""} with the plugin ${code(f.plugin.id)} configured${f.plugin.ref ? ` at ${code(f.plugin.ref)}` : ""}.`
-      : `1. Re-run the failed jobs of ${f.trigger.url ?? "the run"}${f.correlation.headSha ? ` at ${code(f.correlation.headSha)}` : ""}.`,
+      ? `1. Re-trigger ${f.trigger.githubEvent ? code(f.trigger.githubEvent) : "the triggering event"}${f.trigger.url ? ` on ${githubLink(f.trigger.url)}` : ""} with the plugin ${code(f.plugin.id)} configured${f.plugin.ref ? ` at ${code(f.plugin.ref)}` : ""}.`
+      : `1. Re-run the failed jobs of ${f.trigger.url ? githubLink(f.trigger.url) : "the run"}${f.correlation.headSha ? ` at ${code(f.correlation.headSha)}` : ""}.`,
     "2. Or replay the stored event against a local daemon-hotfix (`npm start`): save the JSON below as `event.json` and run `npm run send-sample -- --file event.json`.",
   ];
   return `${steps.join("\n")}\n\n<details><summary>Stored event (redacted)</summary>\n\n${fence(cut(event, 20_000), "json")}\n\n</details>`;
@@ -71,9 +71,9 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
   const f = view.sample;
   const recent = [...view.recent].reverse();
   const correlation = recent
-    .map((o) => `| ${o.at} | ${[o.stateId && `stateId ${code(o.stateId)}`, o.deliveryId && `delivery ${code(o.deliveryId)}`, o.requestId && `request ${code(o.requestId)}`, o.runId !== undefined && `run ${o.runId}`].filter(Boolean).join(", ") || code(o.eventId)} | ${o.url ?? ""} |`)
+    .map((o) => `| ${cell(when(o.at))} | ${cell([o.stateId && `stateId ${code(o.stateId)}`, o.deliveryId && `delivery ${code(o.deliveryId)}`, o.requestId && `request ${code(o.requestId)}`, o.runId !== undefined && `run ${o.runId}`].filter(Boolean).join(", ") || code(o.eventId))} | ${cell(githubLink(o.url))} |`)
     .join("\n");
-  const error = defuse([f.message, f.detail ? `\n${f.detail}` : ""].join(""));
+  const error = [f.message, f.detail ? `\n${f.detail}` : ""].join("");
   const summary =
     `| | |\n|---|---|\n` +
     row("Plugin", `${code(f.plugin.id)} (${f.plugin.type})`) +
@@ -81,21 +81,22 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     row("HTTP status", f.status) +
     row("Conclusion", f.conclusion ? code(f.conclusion) : undefined) +
     row("Refs seen", view.refs.length ? view.refs.map(code).join(", ") : undefined) +
-    row("First seen", view.firstSeen) +
-    row("Last seen", view.lastSeen) +
+    row("First seen", when(view.firstSeen)) +
+    row("Last seen", when(view.lastSeen)) +
     row("Occurrences", `**${view.total}**`) +
     row("Environment", f.environment ? code(f.environment) : undefined) +
     row("Kernel commit", f.kernelCommit ? code(f.kernelCommit) : undefined);
 
   const sections = [
     marker(view.fingerprint),
-    `## ${inline(pluginName(view))} is failing`,
-    `daemon-hotfix saw this failure **${view.total}** time${view.total === 1 ? "" : "s"} in ${code(view.repo)}'s plugin. Latest: ${view.latest.occurredAt}.`,
+    `## ${code(pluginName(view))} is failing`,
+    `daemon-hotfix saw this failure **${view.total}** time${view.total === 1 ? "" : "s"} in ${code(view.repo)}'s plugin. Latest: ${when(view.latest.occurredAt)}.`,
     summary,
-    f.trigger.url ? `**Triggered by:** ${f.trigger.githubEvent ? `${code(f.trigger.githubEvent)} on ` : ""}${f.trigger.url}${f.trigger.actor ? ` (by ${code(f.trigger.actor)})` : ""}` : "",
+    f.trigger.url ? `**Triggered by:** ${f.trigger.githubEvent ? `${code(f.trigger.githubEvent)} on ` : ""}${githubLink(f.trigger.url)}${f.trigger.actor ? ` (by ${code(f.trigger.actor)})` : ""}` : "",
+    f.trimmed?.length ? `> [!NOTE]\n> Trimmed to fit the queue: ${f.trimmed.map((t) => code(t)).join(", ")}.` : "",
     `### Error\n\n${fence(cut(error, 12_000))}`,
-    view.latest.message !== f.message ? `Latest occurrence:\n\n${fence(cut(defuse(view.latest.message), 4_000))}` : "",
-    f.logTrail.length ? `### Log trail\n\n${fence(cut(defuse(f.logTrail.join("\n")), 21_000))}` : "",
+    view.latest.message !== f.message ? `Latest occurrence:\n\n${fence(cut(view.latest.message, 4_000))}` : "",
+    f.logTrail.length ? `### Log trail\n\n${fence(cut(f.logTrail.join("\n"), 21_000))}` : "",
     `### Correlation ids (latest first)\n\n| seen | ids | link |\n|---|---|---|\n${correlation}`,
     `### Reproduce\n\n${replaySteps(view)}`,
     `### Suggested next actions\n\n${nextActions(f).map((a) => `- ${a}`).join("\n")}`,
@@ -110,8 +111,8 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
 /** The one comment of a new window: how often it recurred since the last comment or since the issue was filed. */
 export function renderRecurrenceComment(view: ClusterView): string {
   return [
-    `Seen **${view.sinceComment}** more time${view.sinceComment === 1 ? "" : "s"} since ${view.sinceCommentFrom} (total **${view.total}**, last ${view.lastSeen}).`,
-    view.latest.message !== view.sample.message ? `Latest:\n\n${fence(cut(defuse(view.latest.message), 4_000))}` : "",
+    `Seen **${view.sinceComment}** more time${view.sinceComment === 1 ? "" : "s"} since ${when(view.sinceCommentFrom)} (total **${view.total}**, last ${when(view.lastSeen)}).`,
+    view.latest.message !== view.sample.message ? `Latest:\n\n${fence(cut(view.latest.message, 4_000))}` : "",
   ]
     .filter(Boolean)
     .join("\n\n");
@@ -119,5 +120,5 @@ export function renderRecurrenceComment(view: ClusterView): string {
 
 /** The comment that goes with reopening an issue closed as completed. */
 export function renderReopenComment(view: ClusterView): string {
-  return `Reopened by daemon-hotfix: this failure came back after the issue was closed as completed — seen at ${view.lastSeen} (total **${view.total}**). If it is expected, close the issue as *not planned* to stop tracking it.`;
+  return `Reopened by daemon-hotfix: this failure came back after the issue was closed as completed — seen at ${when(view.lastSeen)} (total **${view.total}**). If it is expected, close the issue as *not planned* to stop tracking it.`;
 }

@@ -1,7 +1,7 @@
 import { shortFingerprint } from "../../shared/autofix/fixture";
 import type { Proposal } from "../../shared/autofix/proposal";
 import type { RiskTier } from "../../shared/autofix/risk";
-import { renderTitle } from "../../shared/render/issue";
+import { renderPullBody, renderPullTitle } from "../../shared/render/pull";
 import type { ClusterView } from "../../shared/cluster-view";
 import type { GitHubWriter } from "../github/writer";
 
@@ -18,28 +18,6 @@ export function branchFor(fingerprint: string): string {
   return `hotfix/${shortFingerprint(fingerprint)}`;
 }
 
-function pullBody(view: ClusterView, issueNumber: number, proposal: Proposal, tier: RiskTier, riskNotes: string[]): string {
-  return [
-    `Refs #${issueNumber}`,
-    "",
-    "## What this adds",
-    proposal.summary,
-    "",
-    proposal.files.map((f) => `- \`${f.path}\``).join("\n"),
-    "",
-    "## Reasoning",
-    proposal.source === "proposer"
-      ? "The configured fix proposer suggested the change above from the failure's sanitised details; it was validated as a structured patch before use."
-      : "A replay fixture: the redacted event that reproduced the failure, with the expected behaviour once fixed. It gives a fix a regression test to pass.",
-    ...proposal.notes.map((n) => `> ${n}`),
-    "",
-    `## Risk: **${tier}**`,
-    riskNotes.map((n) => `- ${n}`).join("\n"),
-    "",
-    `<sub>Opened by daemon-hotfix as a draft for fingerprint \`${view.fingerprint}\`; it goes through the repository's normal CI and review. daemon-hotfix never merges it unless \`riskPolicy.autoMerge\` is on and the risk tier is low.</sub>`,
-  ].join("\n");
-}
-
 /**
  * The cluster's draft PR: one commit (blobs → tree → commit) on `hotfix/<short fingerprint>` from the default
  * branch head. Idempotent under retries: an existing branch is moved to the new commit ("Reference already
@@ -51,8 +29,8 @@ export async function openPullRequest(
 ): Promise<OpenedPull> {
   const { repo, view } = input;
   const branch = branchFor(view.fingerprint);
-  const title = renderTitle(view).replace(/^\[daemon-hotfix\]/, "[daemon-hotfix fix]").slice(0, 256);
-  const body = pullBody(view, input.issueNumber, input.proposal, input.tier, input.riskNotes);
+  const title = renderPullTitle(view);
+  const body = renderPullBody(view, input.issueNumber, input.proposal, input.tier, input.riskNotes);
   const { defaultBranch } = await github.repository(repo);
   const existing = await github.findPull(repo, branch);
   if (existing && existing.state === "open") {

@@ -1,4 +1,5 @@
 import { TIER_ORDER, riskTier } from "../../shared/autofix/risk";
+import { renderRiskTooHighComment } from "../../shared/render/pull";
 import type { Autofix, StepResult } from "../../shared/cluster-state";
 import type { Plan } from "../durable/cluster";
 import type { GitHubWriter } from "../github/writer";
@@ -24,17 +25,7 @@ export async function performAutofix(plan: Plan, github: GitHubWriter, env: Env)
   const proposal = await buildProposal(plan.view, proposerFor(configOf(env).autofix));
   const { tier, notes } = riskTier(proposal.files);
   if (TIER_ORDER[tier] > TIER_ORDER[policy.maxRiskTier]) {
-    await github.comment(
-      plan.repo,
-      issueNumber,
-      [
-        `daemon-hotfix did not open a PR for this failure: the proposed change is **${tier}** risk, above the allowed \`riskPolicy.maxRiskTier: ${policy.maxRiskTier}\`.`,
-        "",
-        notes.map((n) => `- ${n}`).join("\n"),
-        "",
-        proposal.summary ? `Proposal: ${proposal.summary}` : "",
-      ].join("\n"),
-    );
+    await github.comment(plan.repo, issueNumber, renderRiskTooHighComment(tier, policy.maxRiskTier, notes, proposal.summary));
     return { wrote: "autofixed", issue, autofix: { status: "risk_too_high", day, tier } };
   }
   const pull = await openPullRequest(github, { repo: plan.repo, view: plan.view, issueNumber, proposal, tier, riskNotes: [...notes, ...proposal.notes], labels: plan.settings.issueLabels });

@@ -1,0 +1,223 @@
+import fc from "fast-check";
+import { Lexer, type Token, type Tokens } from "marked";
+import { describe, expect, it } from "vitest";
+import type { ClusterView } from "../../shared/cluster-view";
+import type { FailureEvent } from "../../shared/failure-event";
+import { code, fence, githubLink, plain, title } from "../../shared/render/inert";
+import { renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
+import { renderPullBody, renderPullTitle, renderRiskTooHighComment } from "../../shared/render/pull";
+
+// Issue 13: text from events can never produce a live mention, link, image, heading or HTML in GitHub.
+
+/** The only links a rendered body may hold: github.com pages rebuilt from validated owner/repo and numbers. */
+const GITHUB_LINK = /^https:\/\/github\.com\/[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}\/(?:(?:issues|pull)\/\d+|actions\/runs\/\d+(?:\/(?:job|attempts)\/\d+)?|runs\/\d+|commit\/[0-9a-f]{7,40})$/;
+/** The HTML daemon-hotfix writes itself. */
+const OUR_HTML = [/^<!-- daemon-hotfix:fingerprint=f{40} -->\s*$/, /^<details><summary>Stored event \(redacted\)<\/summary>\s*$/, /^<\/details>\s*$/, /^<\/?sub>$/];
+/** The headings daemon-hotfix writes, with their code spans (event text) taken out. */
+const OUR_HEADINGS = new Set(["<code> is failing", "Error", "Log trail", "Correlation ids (latest first)", "Reproduce", "Suggested next actions", "What this adds", "Reasoning", "Risk: low", "Risk: medium", "Risk: high"]);
+/** A GitHub mention (user or team) or an email that GitHub would autolink, in text outside code. */
+const MENTION = /(?:^|[^A-Za-z0-9_`])@[A-Za-z0-9]/;
+
+interface Finding {
+  type: string;
+  raw: string;
+}
+
+function headingText(tokens: readonly Token[]): string {
+  return tokens.map((t) => (t.type === "codespan" ? "<code>" : "tokens" in t && t.tokens ? headingText(t.tokens) : "text" in t ? String(t.text) : "")).join("");
+}
+
+/** Every live element in a lexed document that daemon-hotfix did not write itself. */
+function liveElements(tokens: readonly Token[], found: Finding[] = []): Finding[] {
+  for (const token of tokens) {
+    switch (token.type) {
+      case "code":
+      case "codespan":
+        continue; // inert: GitHub links, mentions and HTML nothing inside code
+      case "link":
+        if (!GITHUB_LINK.test((token as Tokens.Link).href)) found.push({ type: "link", raw: token.raw });
+        continue; // link text is the URL itself
+      case "image":
+        found.push({ type: "image", raw: token.raw });
+        continue;
+      case "html":
+        if (!OUR_HTML.some((pattern) => pattern.test(token.raw))) found.push({ type: "html", raw: token.raw });
+        continue;
+      case "heading":
+        if (!OUR_HEADINGS.has(headingText((token as Tokens.Heading).tokens))) found.push({ type: "heading", raw: token.raw });
+        break;
+      case "text":
+      case "escape":
+        if (!("tokens" in token && token.tokens) && MENTION.test(token.raw.replace(/\\(.)/g, "$1"))) found.push({ type: "mention", raw: token.raw });
+        break;
+    }
+    if ("tokens" in token && Array.isArray(token.tokens)) liveElements(token.tokens, found);
+    if (token.type === "list") for (const item of (token as Tokens.List).items) liveElements(item.tokens, found);
+    if (token.type === "table") {
+      const table = token as Tokens.Table;
+      for (const cellToken of [...table.header, ...table.rows.flat()]) liveElements(cellToken.tokens, found);
+    }
+  }
+  return found;
+}
+
+function lex(markdown: string): Token[] {
+  return new Lexer({ gfm: true }).lex(markdown);
+}
+
+/** Strings built from what makes markdown live, plus arbitrary Unicode. */
+const hostile = fc.oneof(
+  fc.string({ unit: fc.constantFrom("`", "@", "[", "]", "(", ")", "!", "<", ">", "#", "\n", "\r", "\u2028", "|", "*", "_", "~", "\\", " ", "-", "=", ":", "/", ".", "h", "t", "p", "s", "w", "a", "x", "1", "\u0000", "\u001b", "&", ";", "\t"), maxLength: 80 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.constantFrom(
+    "x/y)\n\n@someone [click](https://evil.example) ![](https://evil.example/pixel.png)",
+    "@everyone <img src=x onerror=alert(1)> <!-- daemon-hotfix:fingerprint=0 -->",
+    "# Heading\n\n## Another\nSetext\n===",
+    "````\n@inside-a-fence\n````\n@outside https://evil.example www.evil.example a@b.example",
+    "<details><summary>x</summary>@x</details>",
+    "[x]: https://evil.example\n\n[x]",
+    "https://github.com/o/r/issues/1#@x",
+    "https://github.com/o/r/issues/1?x=@y",
+    "javascript:alert(1)",
+  ),
+);
+
+const failureArb = fc.record({
+  message: hostile,
+  detail: hostile,
+  line: hostile,
+  pluginId: hostile,
+  name: hostile,
+  ref: hostile,
+  category: hostile,
+  githubEvent: hostile,
+  repo: hostile,
+  actor: hostile,
+  url: hostile,
+  id: hostile,
+  at: hostile,
+  env: hostile,
+});
+
+type HostileStrings = typeof failureArb extends fc.Arbitrary<infer T> ? T : never;
+
+function hostileView(s: HostileStrings): ClusterView {
+  const sample: FailureEvent = {
+    eventId: "a".repeat(32),
+    kind: "plugin_error",
+    sourceEvent: "kernel.plugin_error",
+    occurredAt: s.at,
+    receivedAt: s.at,
+    target: { repo: s.repo, resolvedBy: "plugin_repo" },
+    plugin: { type: "http", id: s.pluginId, name: s.name, url: s.url, ref: s.ref, repo: s.repo },
+    category: s.category,
+    status: 500,
+    message: s.message,
+    detail: s.detail,
+    conclusion: s.category,
+    trigger: { githubEvent: s.githubEvent, repo: s.repo, actor: s.actor, url: s.url, issueOrPr: 1 },
+    correlation: { stateId: s.id, requestId: s.id, deliveryId: s.id, headSha: s.id },
+    logTrail: [s.line, s.message],
+    environment: s.env,
+    kernelCommit: s.id,
+    trimmed: [s.line],
+  };
+  return {
+    fingerprint: "f".repeat(40),
+    repo: s.repo,
+    sample,
+    latest: { occurredAt: s.at, message: s.detail, status: 500 },
+    total: 2,
+    firstSeen: s.at,
+    lastSeen: s.at,
+    sinceComment: 1,
+    sinceCommentFrom: s.at,
+    recent: [{ at: s.at, eventId: s.id, stateId: s.id, deliveryId: s.id, requestId: s.id, url: s.url }],
+    refs: [s.ref],
+  };
+}
+
+const options = { windowMinutes: 60, updateIntervalSeconds: 60 };
+
+describe("rendered issues, comments and PRs are inert (issue 13)", () => {
+  it("the issue's example renders no mention, link or image", () => {
+    const s = {
+      message: "boom",
+      detail: "",
+      line: "",
+      pluginId: "https://p.example",
+      name: "p",
+      ref: "main",
+      category: "http",
+      githubEvent: "issue_comment.created",
+      repo: "x/y)\n\n@someone [click](https://evil.example) ![](https://evil.example/pixel)",
+      actor: "@someone",
+      url: "https://github.com/x/y)\n\n@someone [click](https://evil.example) ![](pixel)/issues/1",
+      id: "id",
+      at: "2026-11-20T10:15:30.123Z",
+      env: "prod",
+    };
+    const body = renderBody(hostileView(s), { ...options, isNew: true });
+    expect(liveElements(lex(body))).toEqual([]);
+    expect(body).not.toContain("\n\n@someone");
+  });
+
+  it("property: no live element from event text in any body, comment or PR body", () => {
+    fc.assert(
+      fc.property(failureArb, fc.constantFrom<"low" | "medium" | "high">("low", "medium", "high"), (s, tier) => {
+        const view = hostileView(s);
+        const proposal = { source: "proposer" as const, summary: s.message, files: [{ path: s.line, content: "" }], notes: [s.detail, s.actor] };
+        const documents = [
+          renderBody(view, { ...options, isNew: true }),
+          renderBody(view, { ...options, isNew: false }),
+          renderRecurrenceComment(view),
+          renderReopenComment(view),
+          renderPullBody(view, 3, proposal, tier, [s.pluginId, s.message]),
+          renderRiskTooHighComment(tier, "low", [s.line, s.repo], s.message),
+        ];
+        for (const document of documents) expect(liveElements(lex(document)), document).toEqual([]);
+      }),
+      { numRuns: 300, seed: 13 },
+    );
+  });
+
+  it("property: titles are one line with no mention or reference", () => {
+    fc.assert(
+      fc.property(failureArb, (s) => {
+        for (const t of [renderTitle(hostileView(s)), renderPullTitle(hostileView(s))]) {
+          expect(t).not.toMatch(/[\r\n\u2028\u2029]/);
+          expect(t).not.toMatch(/@[A-Za-z0-9]|#\d/);
+          expect(t.length).toBeLessThanOrEqual(256);
+        }
+      }),
+      { numRuns: 300, seed: 13 },
+    );
+  });
+
+  it("sizes code spans and fences to the text's longest backtick run", () => {
+    const flood = "`".repeat(5000);
+    expect(lex(code(`a${flood}b`))[0]).toMatchObject({ type: "paragraph", tokens: [{ type: "codespan" }] });
+    const block = lex(fence(`${flood}\n@x\n${flood}`));
+    expect(block).toHaveLength(1);
+    expect(block[0]).toMatchObject({ type: "code" });
+    expect(code("a\nb\r\nc\u2028d")).toBe("`a b c d`");
+  });
+
+  it("builds links only to github.com pages from validated parts; everything else is code", () => {
+    expect(githubLink("https://github.com/o/r/issues/12")).toBe("<https://github.com/o/r/issues/12>");
+    expect(githubLink("https://github.com/o/r/actions/runs/9/job/4?check_suite_focus=true#step")).toBe("<https://github.com/o/r/actions/runs/9/job/4>");
+    for (const url of ["https://evil.example/o/r/issues/1", "https://github.com.evil.example/o/r/issues/1", "http://github.com/o/r/issues/1", "https://user@github.com/o/r/issues/1", "https://github.com/o/r/issues/1)%20[x](y)", "https://github.com/-o/r/issues/1", "javascript:alert(1)"]) {
+      expect(githubLink(url)).toMatch(/^`.*`$/s);
+    }
+  });
+
+  it("escapes prose and titles without losing what they say", () => {
+    expect(lex(plain("see [x](https://evil.example) @bob www.evil.example #12 <b>"))).toSatisfy((tokens: Token[]) => liveElements(tokens).length === 0);
+    expect(title("a\n@bob  fixes #12", 256)).toBe("a @\u200bbob fixes #\u200b12");
+  });
+
+  it("the property's checker does find live elements (it is not vacuous)", () => {
+    const kinds = liveElements(lex("@bob [x](https://evil.example) ![](p) <b>x</b>\n\n# H\n\nwww.evil.example")).map((f) => f.type);
+    expect(new Set(kinds)).toEqual(new Set(["mention", "link", "image", "html", "heading"]));
+  });
+});
