@@ -48,7 +48,9 @@ export default defineConfig(async () => {
             APP_PRIVATE_KEY: "",
             ADMIN_TOKEN: "test-admin-token",
             HOTFIX_CONFIG: "{}",
-            HOTFIX_POLICY: "{}",
+            // The test operator's policy: cadence floors low enough for tests that watch updates happen (the floors
+            // themselves are tested with their defaults), PR mode allowed in the repos of the PR-mode tests.
+            HOTFIX_POLICY: JSON.stringify({ minUpdateIntervalSeconds: 0, minWindowMinutes: 1, prRepos: ["acme/fix*"] }),
             BOT_LOGIN: "daemon-hotfix[bot]",
             PUBLIC_URL: "https://daemon-hotfix.example.test",
             RATE_LIMIT_PER_MINUTE: "600",

@@ -39,8 +39,9 @@ export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "re
 export type PlanKind = v.InferOutput<typeof PlanKind>;
 
 export const Autofix = v.object({
-  status: v.picklist(["opened", "cap_reached", "risk_too_high"]),
-  /** UTC day of the decision: a cap reached today is tried again on another day. */
+  /** `not_allowed`: the repo left `HOTFIX_POLICY.prRepos` (checked again at the PR step). */
+  status: v.picklist(["opened", "cap_reached", "risk_too_high", "not_allowed"]),
+  /** UTC day of the decision: a cap reached (or a repo not allowed) today is tried again on another day. */
   day: v.string(),
   tier: v.optional(v.picklist(["low", "medium", "high"])),
   prNumber: v.optional(v.number()),
@@ -223,7 +224,7 @@ function wantsPr(state: ClusterState, nowMs: number): boolean {
   if (!state.settings.modes?.includes("pr")) return false;
   const autofix = state.autofix ?? null;
   if (autofix === null) return true;
-  return autofix.status === "cap_reached" && autofix.day !== new Date(nowMs).toISOString().slice(0, 10);
+  return (autofix.status === "cap_reached" || autofix.status === "not_allowed") && autofix.day !== new Date(nowMs).toISOString().slice(0, 10);
 }
 
 /** What a GitHub step did, reported back by the consumer. */

@@ -14,21 +14,40 @@ export const TIER_ORDER: Record<RiskTier, number> = { low: 0, medium: 1, high: 2
  */
 export const RISK_LIMITS = { maxFiles: 10, maxBytes: 20_000 } as const;
 
-const FIXTURE_OR_TEST = [/^\.daemon-hotfix\/fixtures\//, /(^|\/)(tests?|__tests__|spec|fixtures?)\//, /\.(test|spec)\.[cm]?[jt]sx?$/];
-const CONFIG = [/\.(json|ya?ml|toml|ini)$/i, /(^|\/)\.env\.example$/, /(^|\/)\.[a-z]+rc(\.[a-z]+)?$/i];
+/** Where tests and their fixtures live. */
+const TEST_DIR = /(^|\/)(tests?|__tests__|spec|fixtures?|__fixtures__|testdata)\//;
+/** Test code by name (`*.test.ts`, `*.spec.js` …): it runs in CI, with the repo's secrets. */
+const TEST_CODE = /\.(test|spec)\.[cm]?[jt]sx?$/;
+/** Data that nothing executes by itself (a JSON replay fixture is data). */
+const DATA = /\.(json|jsonl|ndjson|txt|csv|tsv|log|har)$/i;
+const CONFIG = [/\.(json|ya?ml|toml|ini)$/i, /(^|\/)\.env\.example$/, /(^|\/)\.[a-z]+rc(\.(json|ya?ml))?$/i];
 /** Files that run with secrets or decide what runs: never below high. */
 const SENSITIVE = [/^\.github\/workflows\//, /^\.github\/actions\//, /(^|\/)package(-lock)?\.json$/, /(^|\/)(bun\.lockb|yarn\.lock|pnpm-lock\.yaml)$/, /(^|\/)wrangler\.(toml|jsonc?)$/];
 
-function classOf(path: string): RiskTier {
-  if (SENSITIVE.some((p) => p.test(path))) return "high";
-  if (FIXTURE_OR_TEST.some((p) => p.test(path))) return "low";
-  if (CONFIG.some((p) => p.test(path))) return "medium";
-  return "high";
+/**
+ * A data fixture: a non-executable file (JSON, text, CSV …) under `.daemon-hotfix/fixtures/` or a test/fixture
+ * directory. The only kind of file a low-risk change — and so an auto-merged one — may touch.
+ */
+export function isDataFixture(path: string): boolean {
+  if (SENSITIVE.some((p) => p.test(path)) || TEST_CODE.test(path)) return false;
+  return DATA.test(path) && (path.startsWith(".daemon-hotfix/fixtures/") || TEST_DIR.test(path));
+}
+
+type FileClass = { tier: RiskTier; why: string };
+
+function classOf(path: string): FileClass {
+  if (SENSITIVE.some((p) => p.test(path))) return { tier: "high", why: "CI or dependency file" };
+  if (isDataFixture(path)) return { tier: "low", why: "data fixture" };
+  // Executable files are never low: tests and test helpers run in CI with the repo's secrets.
+  if (TEST_CODE.test(path) || TEST_DIR.test(path)) return { tier: "medium", why: "test code (runs in CI with the repo's secrets)" };
+  if (CONFIG.some((p) => p.test(path))) return { tier: "medium", why: "configuration" };
+  return { tier: "high", why: "source code or script" };
 }
 
 /**
- * The risk tier of a proposed change, decided from the change alone (pure, deterministic): only fixtures and
- * tests → low; configuration → medium; source code, CI workflows, dependency manifests, or a large change → high.
+ * The risk tier of a proposed change, decided from the change alone (pure, deterministic): only data fixtures →
+ * low; test code or configuration → medium; source code, scripts, CI workflows, dependency manifests, or a large
+ * change → high.
  */
 export function riskTier(files: readonly ProposedFile[]): { tier: RiskTier; notes: string[] } {
   const notes: string[] = [];
@@ -38,12 +57,17 @@ export function riskTier(files: readonly ProposedFile[]): { tier: RiskTier; note
   if (bytes > RISK_LIMITS.maxBytes) notes.push(`${bytes} bytes changed (more than ${RISK_LIMITS.maxBytes})`);
   if (notes.length) tier = "high";
   for (const file of files) {
-    const fileTier = classOf(file.path);
+    const { tier: fileTier, why } = classOf(file.path);
     if (TIER_ORDER[fileTier] > TIER_ORDER[tier]) tier = fileTier;
-    if (fileTier !== "low") notes.push(`${file.path}: ${fileTier === "medium" ? "configuration" : "source, CI or dependency file"}`);
+    if (fileTier !== "low") notes.push(`${file.path}: ${why}`);
   }
-  if (notes.length === 0) notes.push("only a replay fixture / tests: nothing that runs in production changes");
+  if (notes.length === 0) notes.push("only data fixtures: nothing that runs (in CI or in production) changes");
   return { tier, notes };
+}
+
+/** GitHub's auto-merge may be enabled only for a change of data fixtures alone (tier low), never for code. */
+export function autoMergeAllowed(files: readonly ProposedFile[]): boolean {
+  return files.length > 0 && riskTier(files).tier === "low" && files.every((file) => isDataFixture(file.path));
 }
 
 /** A path a PR may write: relative, inside the repo, no `..`, no `.git/`. */

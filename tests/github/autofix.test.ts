@@ -1,7 +1,8 @@
-import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fixturePath, shortFingerprint } from "../../shared/autofix/fixture";
+import type { ClusterState } from "../../shared/cluster-state";
 import type { FailureMessage } from "../../shared/queue-message";
 import worker from "../../workers/index";
 import { kernelPluginError } from "../helpers/events";
@@ -25,8 +26,11 @@ const file = async (repo: string, ref: string, path: string) => fetch(`${GITHUB_
 const aiAnswer = (answer: { content?: string; status?: number }) => fetch("https://ai.test/_control", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(answer) });
 const withAI = { ...env, AUTOFIX_API_URL: "https://ai.test/v1", AUTOFIX_MODEL: "test-model", AUTOFIX_API_KEY: "test-ai-key" } as Env;
 
-/** Failures of `repo` (distinct messages → distinct clusters), delivered to the consumer with `workerEnv`. */
-async function deliver(repo: string, settings: Record<string, unknown>, options: { workerEnv?: Env; messages?: string[] } = {}): Promise<string[]> {
+/**
+ * Failures of `repo` (distinct messages → distinct clusters), delivered to the consumer with `workerEnv`. The
+ * reporter — the owner of the trigger repo — owns `repo` unless `reporterRepo` says otherwise (PR mode needs it).
+ */
+async function deliver(repo: string, settings: Record<string, unknown>, options: { workerEnv?: Env; messages?: string[]; reporterRepo?: string } = {}): Promise<string[]> {
   const queue = new RecordingQueue();
   const [owner, name] = repo.split("/");
   const fingerprints: string[] = [];
@@ -34,6 +38,7 @@ async function deliver(repo: string, settings: Record<string, unknown>, options:
     const payload = kernelPluginError({
       plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name },
       error: { message, status: null, category: "workflow" },
+      trigger: { repo: options.reporterRepo ?? `${owner}/work.ubq.fi` },
       requestId: unique(),
       timestamp: new Date().toISOString(),
       logLines: [`DEBUG token=${CANARY}`],
@@ -51,6 +56,37 @@ async function deliver(repo: string, settings: Record<string, unknown>, options:
 }
 
 const pr = { modes: ["issue", "pr"], issueLabels: ["bug", "autofix"] };
+
+/** The settings the cluster stored (what decides whether it wants a PR). */
+const storedModes = (fp: string) =>
+  runInDurableObject(env.CLUSTER.getByName(fp), async (_instance, state) => (JSON.parse(state.storage.sql.exec<{ state: string }>(`SELECT state FROM cluster`).one().state) as ClusterState).settings.modes);
+
+describe("PR mode gate: only in HOTFIX_POLICY.prRepos, only for the reporter's own repos (issue 12)", () => {
+  it("opens no PR in a repo outside prRepos, even for its owner", async () => {
+    const repo = pluginRepo("nopr"); // the test policy's prRepos is ["acme/fix*"]
+    const [fp = ""] = await deliver(repo, pr);
+    await eventually(() => github.issues(repo), (issues) => issues.length === 1);
+    expect(await storedModes(fp)).toEqual(["issue"]);
+    expect(await pulls(repo)).toEqual([]);
+    expect((await github.calls(repo)).filter((c) => c.path.includes("/git/") || c.path.includes("/pulls"))).toEqual([]);
+  });
+
+  it("opens no PR for a reporter who does not own the repo, even inside prRepos", async () => {
+    const repo = pluginRepo("fixforeign");
+    const [fp = ""] = await deliver(repo, { ...pr, riskPolicy: { autoMerge: true, maxRiskTier: "high" } }, { reporterRepo: "mallory/app" });
+    await eventually(() => github.issues(repo), (issues) => issues.length === 1);
+    expect(await storedModes(fp)).toEqual(["issue"]);
+    expect(await pulls(repo)).toEqual([]);
+  });
+
+  it("opens one when the operator's HOTFIX_CONFIG turns PR mode on for a repo the reporter does not own", async () => {
+    const repo = pluginRepo("fixoperator");
+    const operatorEnv = { ...env, HOTFIX_CONFIG: JSON.stringify({ modes: ["issue", "pr"] }) } as Env;
+    const [fp = ""] = await deliver(repo, pr, { reporterRepo: "mallory/app", workerEnv: operatorEnv });
+    expect(await storedModes(fp)).toEqual(["issue", "pr"]);
+    await eventually(() => pulls(repo), (list) => list.length === 1);
+  });
+});
 
 describe("guarded auto-fix PRs", () => {
   it("opens none while modes is [\"issue\"] (the default)", async () => {
@@ -112,12 +148,13 @@ describe("guarded auto-fix PRs", () => {
     expect(await pulls(repo)).toEqual([]);
   });
 
-  it("uses a valid proposal when the tier is allowed", async () => {
+  it("uses a valid proposal when the tier is allowed (a test file is executable: medium)", async () => {
     const repo = pluginRepo("fixai");
     await aiAnswer({ content: JSON.stringify({ summary: "Add a regression test for the failing dispatch.", files: [{ path: "tests/dispatch.test.ts", content: "it('dispatches', () => {});\n" }], riskNotes: [] }) });
-    const [fp = ""] = await deliver(repo, pr, { workerEnv: withAI });
+    const [fp = ""] = await deliver(repo, { ...pr, riskPolicy: { maxRiskTier: "medium" } }, { workerEnv: withAI });
     const [pull] = await eventually(() => pulls(repo), (list) => list.length === 1);
     expect(pull?.body).toContain("Add a regression test");
+    expect(pull?.body).toContain("## Risk: **medium**");
     expect((await file(repo, `hotfix/${shortFingerprint(fp)}`, "tests/dispatch.test.ts")).status).toBe(200);
   });
 

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { PatchProposal } from "../../shared/autofix/proposal";
-import { isSafePath, RISK_LIMITS, riskTier } from "../../shared/autofix/risk";
+import { autoMergeAllowed, isSafePath, RISK_LIMITS, riskTier } from "../../shared/autofix/risk";
 import { buildProposal } from "../../workers/autofix/build-proposal";
 import { FixtureOnlyProposer, type FixProposer } from "../../workers/autofix/proposers";
 import type { ClusterView } from "../../shared/cluster-view";
@@ -14,10 +14,18 @@ const f = (path: string, content = "x") => ({ path, content });
 describe("risk tier (deterministic, from the change alone)", () => {
   it.each([
     [[f(".daemon-hotfix/fixtures/abc.json")], "low"],
-    [[f("tests/dispatch.test.ts"), f("src/__tests__/a.ts")], "low"],
-    [[f("test/fixtures/event.json")], "low"],
+    [[f("test/fixtures/event.json"), f("tests/data/payload.txt")], "low"],
+    // Executable files are never low, tests included: CI runs them with the repo's secrets (issue 12).
+    [[f("tests/dispatch.test.ts")], "medium"],
+    [[f("src/__tests__/a.ts")], "medium"],
+    [[f("test/fixtures/event.js")], "medium"],
+    [[f("src/dispatch.spec.mjs")], "medium"],
+    [[f(".daemon-hotfix/fixtures/abc.json"), f("tests/a.test.ts")], "medium"],
     [[f("config/plugin.yml")], "medium"],
     [[f("manifest.json"), f("tests/a.test.ts")], "medium"],
+    [[f("scripts/release.sh")], "high"],
+    [[f(".eslintrc.js")], "high"],
+    [[f("tests/package.json")], "high"],
     [[f("src/handlers/start.ts")], "high"],
     [[f(".github/workflows/compute.yml")], "high"],
     [[f("package.json")], "high"],
@@ -29,6 +37,15 @@ describe("risk tier (deterministic, from the change alone)", () => {
   it("calls a large change high risk whatever it touches", () => {
     expect(riskTier(Array.from({ length: RISK_LIMITS.maxFiles + 1 }, (_, i) => f(`tests/t${i}.test.ts`))).tier).toBe("high");
     expect(riskTier([f("tests/big.test.ts", "y".repeat(RISK_LIMITS.maxBytes + 1))]).tier).toBe("high");
+  });
+
+  it("allows auto-merge only for changes of data fixtures alone, never for executable files", () => {
+    expect(autoMergeAllowed([f(".daemon-hotfix/fixtures/abc.json")])).toBe(true);
+    expect(autoMergeAllowed([f(".daemon-hotfix/fixtures/abc.json"), f("test/fixtures/event.json")])).toBe(true);
+    expect(autoMergeAllowed([f(".daemon-hotfix/fixtures/abc.json"), f("tests/a.test.ts")])).toBe(false);
+    expect(autoMergeAllowed([f("tests/helpers/setup.ts")])).toBe(false);
+    expect(autoMergeAllowed([f(".daemon-hotfix/fixtures/run.sh")])).toBe(false);
+    expect(autoMergeAllowed([])).toBe(false);
   });
 
   it("refuses paths outside the repository", () => {

@@ -1,5 +1,6 @@
-import { TIER_ORDER, riskTier } from "../../shared/autofix/risk";
+import { autoMergeAllowed, TIER_ORDER, riskTier } from "../../shared/autofix/risk";
 import { renderRiskTooHighComment } from "../../shared/render/pull";
+import { inPrRepos } from "../../shared/trust/pr-gate";
 import type { Autofix, StepResult } from "../../shared/cluster-state";
 import type { Plan } from "../durable/cluster";
 import type { GitHubWriter } from "../github/writer";
@@ -17,8 +18,11 @@ export async function performAutofix(plan: Plan, github: GitHubWriter, env: Env)
   const issueNumber = plan.issueNumber;
   if (issueNumber === null) throw new Error("the PR step needs the issue");
   const issue = { number: issueNumber, state: "open" as const, stateReason: null, closedAt: null };
-  const policy = plan.settings.riskPolicy;
   const day = new Date().toISOString().slice(0, 10);
+  // The gate ran when the event was counted; the operator's policy is checked again here, as it is now.
+  const operator = configOf(env).policy;
+  if (!inPrRepos(plan.repo, operator.prRepos)) return { wrote: "autofixed", issue, autofix: { status: "not_allowed", day } };
+  const policy = { ...plan.settings.riskPolicy, maxAutofixPerDay: Math.min(plan.settings.riskPolicy.maxAutofixPerDay, operator.maxAutofixPerDay) };
   const claimed = await env.REPO_GATE.getByName(`repo:${plan.repo.toLowerCase()}`).claimAutofix(day, plan.fingerprint, policy.maxAutofixPerDay);
   if (!claimed) return { wrote: "autofixed", issue, autofix: { status: "cap_reached", day } };
 
@@ -30,7 +34,7 @@ export async function performAutofix(plan: Plan, github: GitHubWriter, env: Env)
   }
   const pull = await openPullRequest(github, { repo: plan.repo, view: plan.view, issueNumber, proposal, tier, riskNotes: [...notes, ...proposal.notes], labels: plan.settings.issueLabels });
   if (pull.created) await github.comment(plan.repo, issueNumber, `daemon-hotfix opened a draft PR with a replay fixture${proposal.source === "proposer" ? " and a proposed fix" : ""}: #${pull.number} (risk: ${tier}).`);
-  const autoMerge = policy.autoMerge && tier === "low";
+  const autoMerge = policy.autoMerge && autoMergeAllowed(proposal.files);
   if (autoMerge) await enableAutoMerge(github, pull.nodeId);
   const autofix: Autofix = { status: "opened", day, tier, prNumber: pull.number, branch: pull.branch, autoMerge };
   return { wrote: "autofixed", issue, autofix };

@@ -11,6 +11,7 @@ import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
 import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
 import { recordEventError, storeDeadLetter } from "./dead-letters";
+import { settingsFor } from "./effective-settings";
 import { resolveTarget } from "./resolve-target";
 import { type PlanOutcome, runPlan } from "./run-plan";
 
@@ -25,8 +26,7 @@ export function backoffSeconds(attempts: number, base = 2): number {
   return Math.min(900, Math.max(1, Math.round(base ** Math.min(attempts, 12))));
 }
 
-function clusterSettings(message: FailureMessage): ClusterSettings {
-  const s = message.settings;
+function clusterSettings(s: FailureMessage["settings"]): ClusterSettings {
   return { windowMinutes: s.windowMinutes, updateIntervalSeconds: s.updateIntervalSeconds, issueLabels: s.issueLabels, notify: s.notify, modes: s.modes, riskPolicy: s.riskPolicy };
 }
 
@@ -52,7 +52,7 @@ async function handleFailure(message: FailureMessage, ctx: Context): Promise<"do
   const failure = await resolveTarget(message.failure);
   const fp = await fingerprint(failure, message.settings.fingerprintRules);
   const cluster = ctx.env.CLUSTER.getByName(fp);
-  const recorded = await cluster.record({ fingerprint: fp, failure, settings: clusterSettings(message), nowMs: Date.now(), ...(message.replay ? { unblock: true } : {}) });
+  const recorded = await cluster.record({ fingerprint: fp, failure, settings: clusterSettings(settingsFor(ctx.env, message.settings, failure)), nowMs: Date.now(), ...(message.replay ? { unblock: true } : {}) });
   if (!recorded.duplicate) {
     ctx.metrics.inc("events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category });
     ctx.metrics.observe("processing_lag_seconds", (Date.now() - Date.parse(failure.occurredAt)) / 1000, LAG_BUCKETS);
