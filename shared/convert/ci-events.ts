@@ -1,7 +1,7 @@
 import type { CheckRunEvent, CheckSuiteEvent, WorkflowRunEvent } from "../ci-events";
 import { deliveryKey } from "../delivery-key";
 import { isFailingConclusion } from "../policy";
-import { clip, defined, isoOr, LIMITS } from "./text";
+import { defined, isoOr, LIMITS, sanitize } from "./text";
 import type { Conversion, ConvertContext } from "./types";
 
 type Repository = WorkflowRunEvent["repository"];
@@ -75,7 +75,7 @@ export function fromWorkflowRun(event: WorkflowRunEvent, ctx: ConvertContext): C
       category: "workflow",
       status: b.status,
       conclusion,
-      message: clip(`Workflow "${workflowName}" ${CONCLUSION_TEXT[conclusion] ?? conclusion}${branch ? ` on ${branch}` : ""}`, LIMITS.message),
+      message: sanitize(`Workflow "${workflowName}" ${CONCLUSION_TEXT[conclusion] ?? conclusion}${branch ? ` on ${branch}` : ""}`, LIMITS.message, ctx.redactor),
       trigger: defined({ githubEvent: run.event, repo: event.repository.full_name, actor: run.triggering_actor?.login ?? run.actor?.login, url: run.html_url }),
       correlation: defined({ kernelStateId: ctx.kernelStateId, runId: run.id, runAttempt: run.run_attempt, headSha: run.head_sha }),
       logTrail: b.logTrail,
@@ -112,7 +112,7 @@ export function fromCheckSuite(event: CheckSuiteEvent, ctx: ConvertContext): Con
       category: "check",
       status: b.status,
       conclusion,
-      message: clip(`Check suite of ${app} ${CONCLUSION_TEXT[conclusion] ?? conclusion}${branch ? ` on ${branch}` : ""}`, LIMITS.message),
+      message: sanitize(`Check suite of ${app} ${CONCLUSION_TEXT[conclusion] ?? conclusion}${branch ? ` on ${branch}` : ""}`, LIMITS.message, ctx.redactor),
       trigger: defined({ repo: event.repository.full_name, actor: event.sender?.login, url: event.repository.html_url ? `${event.repository.html_url}/commit/${suite.head_sha ?? ""}` : undefined }),
       correlation: defined({ kernelStateId: ctx.kernelStateId, checkSuiteId: suite.id, headSha: suite.head_sha }),
       logTrail: b.logTrail,
@@ -151,8 +151,8 @@ export function fromCheckRun(event: CheckRunEvent, ctx: ConvertContext): Convers
       category: "check",
       status: b.status,
       conclusion,
-      message: clip(`Check "${name}" ${CONCLUSION_TEXT[conclusion] ?? conclusion}${title}`, LIMITS.message),
-      ...(summary ? { detail: clip(summary, LIMITS.detail) } : {}),
+      message: sanitize(`Check "${name}" ${CONCLUSION_TEXT[conclusion] ?? conclusion}${title}`, LIMITS.message, ctx.redactor),
+      ...(summary ? { detail: sanitize(summary, LIMITS.detail, ctx.redactor) } : {}),
       trigger: defined({ repo: event.repository.full_name, actor: event.sender?.login, url: check.html_url ?? check.details_url }),
       correlation: defined({ kernelStateId: ctx.kernelStateId, checkRunId: check.id, checkSuiteId: check.check_suite?.id, headSha: check.head_sha }),
       logTrail: b.logTrail,

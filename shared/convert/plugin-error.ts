@@ -3,7 +3,7 @@ import { recoverHttpStatus } from "../http-status";
 import type { KernelPluginError } from "../kernel-plugin-error";
 import { parsePluginId } from "../plugin-id";
 import { resolveStaticTarget } from "../target-repo";
-import { clip, clipLines, defined, isoOr, LIMITS } from "./text";
+import { defined, isoOr, LIMITS, sanitize, sanitizeLines } from "./text";
 import type { Conversion, ConvertContext } from "./types";
 
 /** `kernel.plugin_error` (either shape) → one failure owned by the failing plugin's repo. */
@@ -65,10 +65,10 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
           version: plugin.manifest?.version,
         }),
       },
-      category: clip((error.category ?? plugin.type).toLowerCase(), 64),
+      category: sanitize((error.category ?? plugin.type).toLowerCase(), 64, ctx.redactor),
       status: recoverHttpStatus(error.message, error.status),
-      message: clip(error.message, LIMITS.message),
-      ...(detail ? { detail: clip(detail, LIMITS.detail) } : {}),
+      message: sanitize(error.message, LIMITS.message, ctx.redactor),
+      ...(detail ? { detail: sanitize(detail, LIMITS.detail, ctx.redactor) } : {}),
       trigger: defined({
         githubEvent: payload.trigger?.githubEvent,
         repo: triggerRepo,
@@ -83,7 +83,7 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
         requestId: payload.context?.requestId ?? payload.logTrail?.requestId,
         installationId: payload.installation?.id,
       }),
-      logTrail: clipLines(payload.logTrail?.lines),
+      logTrail: sanitizeLines(payload.logTrail?.lines, ctx.redactor),
       ...defined({
         environment: payload.environment ?? payload.source?.environment,
         kernelCommit: payload.kernel?.commit,

@@ -1,3 +1,6 @@
+import stripAnsi from "strip-ansi";
+import { boundForScan, createRedactor, type Redactor } from "../redact";
+
 /** Bounds on what a failure carries, so one event cannot bloat the queue, storage or an issue body. */
 export const LIMITS = {
   message: 4_000,
@@ -11,13 +14,32 @@ export function clip(text: string, max: number): string {
   return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max - 1)}…`;
 }
 
-/** Keeps the last `LIMITS.logLines` non-empty lines, each clipped. */
-export function clipLines(lines: readonly string[] | null | undefined): string[] {
+/** Control characters other than tab and newline (after ANSI escape sequences are removed whole). */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** ANSI escape sequences (colours, cursor moves, OSC hyperlinks) and other control characters removed; `\r\n` → `\n`. */
+export function stripControls(text: string): string {
+  return stripAnsi(text).replace(/\r\n?/g, "\n").replace(CONTROLS, "");
+}
+
+const plainRedactor = createRedactor();
+
+/**
+ * Event text as a failure carries it: bounded before any pattern runs, control characters stripped, secrets
+ * redacted — before clipping, so a token on the clip boundary is removed whole — then clipped to `max`.
+ */
+export function sanitize(text: string, max: number, redactor: Redactor = plainRedactor): string {
+  return clip(redactor.string(stripControls(boundForScan(text))), max);
+}
+
+/** Keeps the last `LIMITS.logLines` non-empty lines, each sanitised and clipped. */
+export function sanitizeLines(lines: readonly string[] | null | undefined, redactor: Redactor = plainRedactor): string[] {
   if (!lines) return [];
   return lines
     .filter((line) => line.trim().length > 0)
     .slice(-LIMITS.logLines)
-    .map((line) => clip(line, LIMITS.logLine));
+    .map((line) => sanitize(line, LIMITS.logLine, redactor))
+    .filter((line) => line.length > 0);
 }
 
 /** A timestamp as ISO 8601 when it parses, else the fallback. */

@@ -1,4 +1,5 @@
 import type { FailureEvent } from "../failure-event";
+import type { Redactor } from "../redact";
 import type { Settings } from "../settings";
 import type { FieldIssue } from "../validation";
 
@@ -9,6 +10,11 @@ export interface ConvertContext {
   /** ISO time the request was accepted. */
   receivedAt: string;
   settings: Settings;
+  /**
+   * Redacts event text before it is clipped (ingest passes one that also knows the input's own `authToken`
+   * and kernel token); without it, the known secret formats only.
+   */
+  redactor?: Redactor;
 }
 
 /** A failure before its event id (a hash of `deliveryKey`) is filled in. */

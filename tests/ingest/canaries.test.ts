@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { FailureMessage } from "../../shared/queue-message";
 import { draftPluginError, kernelPluginError } from "../helpers/events";
 import { eventually, github } from "../helpers/github";
+import { CANARY_SECRETS, leaksPartOf, PROVIDER_CANARIES } from "../helpers/secrets";
 import { AUTH_TOKEN_CANARY, KERNEL_JWT_CANARY, jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 
 /** Secrets of every kind the redactor knows, planted where a real failure could carry them. */
@@ -18,16 +19,19 @@ const CANARIES = {
   password: "CANARY-hunter2",
   authToken: AUTH_TOKEN_CANARY,
   kernelJwt: KERNEL_JWT_CANARY,
+  // Issue 13: provider tokens (their secret parts), planted in the message, the stack, the log trail and the raw error.
+  ...CANARY_SECRETS,
 };
+const PROVIDER = Object.values(PROVIDER_CANARIES);
 
 function plantedEvent(owner = "o"): Record<string, unknown> {
   const event = draftPluginError({
     plugin: { type: "http", id: `https://canary-plugin.deno.dev/?token=${CANARIES.password}`, owner: undefined, repo: undefined, workflowId: undefined },
     error: {
-      message: `HTTP (target: https://canary-plugin.deno.dev) 500: auth failed for Bearer ${CANARIES.bearer} using ${CANARIES.pat}`,
+      message: `HTTP (target: https://canary-plugin.deno.dev) 500: auth failed for Bearer ${CANARIES.bearer} using ${CANARIES.pat} ${PROVIDER.slice(0, 4).join(" ")}`,
       status: null,
-      stack: `Error: boom\n  token=${CANARIES.authToken}\n  -----BEGIN PRIVATE KEY-----\n${CANARIES.pemBody}\n-----END PRIVATE KEY-----`,
-      raw: { headers: { authorization: `Basic ${CANARIES.basic}` }, env: `AWS_KEY=${CANARIES.aws}` },
+      stack: `Error: boom\n  ${PROVIDER.slice(4, 8).join("\n  ")}\n  token=${CANARIES.authToken}\n  -----BEGIN PRIVATE KEY-----\n${CANARIES.pemBody}\n-----END PRIVATE KEY-----`,
+      raw: { headers: { authorization: `Basic ${CANARIES.basic}` }, env: `AWS_KEY=${CANARIES.aws}`, providers: PROVIDER },
     },
   });
   return {
@@ -41,6 +45,9 @@ function plantedEvent(owner = "o"): Record<string, unknown> {
         `WARN slack ${CANARIES.slack}`,
         `DEBUG password=${CANARIES.password}`,
         `DEBUG raw installation token seen: ${CANARIES.authToken}`,
+        ...PROVIDER.slice(8).map((token) => `WARN \u001b[33mprovider\u001b[0m ${token}`),
+        // The installation token where the log line is clipped (500 characters): removed whole, not half-kept.
+        `${"w".repeat(490)} ${CANARIES.authToken}`,
       ],
     },
   };
@@ -48,7 +55,7 @@ function plantedEvent(owner = "o"): Record<string, unknown> {
 
 function leaks(text: string): string[] {
   return Object.entries(CANARIES)
-    .filter(([, secret]) => text.includes(secret))
+    .filter(([, secret]) => leaksPartOf(secret, text))
     .map(([name]) => name);
 }
 

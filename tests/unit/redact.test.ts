@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor, REDACTED } from "../../shared/redact";
+import { createRedactor, MAX_SCAN, REDACTED } from "../../shared/redact";
 
 const redact = createRedactor();
 
@@ -26,6 +26,28 @@ describe("redaction of secrets in text", () => {
     ["JSON-ish api key", '{"api_key": "k-9988776655"}', "k-9988776655"],
     ["URL userinfo", "fetch https://bot:pa55word@example.com/repo.git failed", "pa55word"],
     ["Authorization header", "Authorization: Bearer sk-live-1234", "sk-live-1234"],
+    // Issue 13: provider tokens that were not redacted before.
+    ["OpenAI key", "openai said 401 for sk-abcdefghijklmnopqrstT3BlbkFJabcdefghijklmnopqrst", "sk-abcdefghijklmnopqrst"],
+    ["OpenAI project key", "key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z_-Ab3dEf6hIj9kLm2nOp5q in use", "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"],
+    ["Anthropic key", "ANTHROPIC sk-ant-api03-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z-AA", "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"],
+    ["Stripe secret key", "stripe: sk_live_51HqLyjWDarjtT1zdp7dcXYZ rejected", "51HqLyjWDarjtT1zdp7dcXYZ"],
+    ["Stripe restricted key", "rk_live_51HqLyjWDarjtT1zdp7dcXYZ", "51HqLyjWDarjtT1zdp7dcXYZ"],
+    ["Stripe test key", "(sk_test_4eC39HqLyjWDarjtT1zdp7dc)", "4eC39HqLyjWDarjtT1zdp7dc"],
+    ["Google API key", "maps failed: AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", "SyD-9tSrke72PouQMnMX"],
+    ["Slack app token", "xapp-1-A0123456789-0123456789012-abcdef0123456789", "A0123456789-0123456789012"],
+    ["Slack user token", "xoxp-123456789012-123456789012-123456789012-abcdef0123456789abcdef0123456789", "abcdef0123456789abcdef"],
+    ["Discord bot token", "discord login MTA0NjY1NjU0NzA3NjI3NDI5Mg.GhJk3L.abcdefghijklmnopqrstuvwxyz0123456789AB failed", "abcdefghijklmnopqrstuvwxyz0123456789AB"],
+    ["Discord webhook", "POST https://discord.com/api/webhooks/1046656547076274292/Ab3dEf6hIj9kLm2nOp5q-Rs8tUv1wXy4z 429", "Ab3dEf6hIj9kLm2nOp5q"],
+    ["Telegram bot token", "telegram 110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw 401", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"],
+    ["Telegram bot URL", "GET https://api.telegram.org/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"],
+    ["npm token", "//registry.npmjs.org/:_authToken=npm_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z0123", "npm_Ab3dEf6hIj9kLm2nOp5q"],
+    ["?key= query value", "GET https://maps.example/api?key=k29sh2jsa&q=paris", "k29sh2jsa"],
+    ["sig= query value", "GET https://blob.example/x.zip?sv=2021&sig=Zm9vYmFyYmF6%2Bqux%3D&se=2026", "Zm9vYmFyYmF6"],
+    ["signature= query value", "https://s3.example/o?X-Amz-Signature=abc123def456", "abc123def456"],
+    ["code= query value", "callback /oauth?code=4f8a9c&state=xyz", "4f8a9c"],
+    ["secret= query value", "/hook?secret=opensesame", "opensesame"],
+    ["high-entropy value under a weak key", "session: Zk3Hq9wLmP2xVb7TnR4c", "Zk3Hq9wLmP2xVb7TnR4c"],
+    ["high-entropy JSON value under a weak key", '{"webhookSig": "a8F3kL0pQz7xW2mN9vB4"}', "a8F3kL0pQz7xW2mN9vB4"],
   ];
 
   it.each(secrets)("removes a %s", (_name, text, secret) => {
@@ -40,6 +62,10 @@ describe("redaction of secrets in text", () => {
     ["prose about tokens", "Basic authentication failed: token expired"],
     ["a workflow message", 'Workflow "compute.yml" not found on default branch "main" for ubiquity-os-marketplace/text-conversation-rewards'],
     ["an author field", "author=octocat committed"],
+    ["a Cloudflare error code", "error code: 1101"],
+    ["a low-entropy value under a weak key", "missing key: manifest"],
+    ["a status in a query", "GET https://x.example/p?page=2&status=500"],
+    ["a plugin URL on a task host", "https://task-runner.example/sk-learn"],
   ];
   it.each(harmless)("leaves %s alone", (_name, text) => {
     expect(redact.string(text)).toBe(text);
@@ -55,6 +81,20 @@ describe("redaction of secrets in text", () => {
   it("replaces values under secret-named keys, and keeps other values", () => {
     const out = redact.value({ authToken: "abc", password: "p", nested: { Authorization: "x", name: "daemon" }, list: ["ok"] });
     expect(out).toEqual({ authToken: REDACTED, password: REDACTED, nested: { Authorization: REDACTED, name: "daemon" }, list: ["ok"] });
+  });
+
+  it("redacts values under secret-like keys of JSON, always for secret names, when random for weak ones", () => {
+    const out = redact.value({ apiKey: "short", sessionId: "Zk3Hq9wLmP2xVb7TnR4c", code: "ERR_TIMEOUT", nested: { hash: "9f8e7d6c5b4a39281706" } });
+    expect(out).toEqual({ apiKey: REDACTED, sessionId: REDACTED, code: "ERR_TIMEOUT", nested: { hash: REDACTED } });
+  });
+
+  it("bounds a string before any pattern runs, never keeping half a token at the cut", () => {
+    const token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    const text = `${"x ".repeat((MAX_SCAN - 10) / 2)}${token} tail`;
+    const out = redact.string(text);
+    expect(out.length).toBeLessThan(MAX_SCAN + 80);
+    expect(out).not.toContain("ghp_");
+    expect(out).toMatch(/more characters dropped before redaction\)$/);
   });
 
   it("is idempotent", () => {

@@ -1,3 +1,4 @@
+import { boundMessage } from "../../shared/bound-message";
 import { toFailure } from "../../shared/convert";
 import { hashKey } from "../../shared/delivery-key";
 import type { FailureEvent } from "../../shared/failure-event";
@@ -5,15 +6,12 @@ import { fingerprint } from "../../shared/fingerprint";
 import type { IngestOutput } from "../../shared/ingest-output";
 import type { PluginInputs } from "../../shared/plugin-input";
 import { loopReason } from "../../shared/policy";
-import type { FailureMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
 import { configOf } from "../config";
 import { AppError } from "../errors";
 import { decodeEventPayload } from "./payload-codec";
 import { resolveSettings } from "./settings";
 
-/** Cloudflare Queues refuse messages over 128 KB; the raw payload is dropped first when a message would be larger. */
-export const MAX_MESSAGE_BYTES = 120 * 1024;
 
 export interface AcceptContext {
   env: Env;
@@ -54,13 +52,14 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
 
   const payload = decodeEventPayload(inputs.eventPayload);
   const receivedAt = ctx.now.toISOString();
-  const conversion = toFailure(inputs.eventName, payload, { kernelStateId: inputs.stateId, receivedAt, settings });
+  // Redaction runs inside the conversion, before any text is clipped; the input's own tokens are known secrets.
+  const redactor = createRedactor([inputs.authToken, inputs.ubiquityKernelToken]);
+  const conversion = toFailure(inputs.eventName, payload, { kernelStateId: inputs.stateId, receivedAt, settings, redactor });
   if (conversion.outcome === "invalid") {
     throw new AppError(400, "invalid_event_payload", `eventPayload is not a valid ${inputs.eventName} event`, conversion.issues);
   }
   if (conversion.outcome === "ignored") return { output: { status: "ignored", reason: conversion.reason } };
 
-  const redactor = createRedactor([inputs.authToken, inputs.ubiquityKernelToken]);
   const eventId = await hashKey(conversion.deliveryKey);
   const failure = redactor.value<FailureEvent>({ ...conversion.failure, eventId });
   const labels = { plugin: failure.plugin.id, repo: failure.target.repo };
@@ -81,10 +80,7 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
     };
   }
 
-  let message: FailureMessage = { version: 1, type: "failure", failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) };
-  if (message.raw !== undefined && new TextEncoder().encode(JSON.stringify(message)).byteLength > MAX_MESSAGE_BYTES) {
-    message = { version: 1, type: "failure", failure, settings };
-  }
+  const message = boundMessage({ version: 1, type: "failure", failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) });
   try {
     await env.EVENTS.send(message, { contentType: "json" });
   } catch (error) {
@@ -92,6 +88,6 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
     throw new AppError(503, "unavailable", "the event queue is unavailable; retry later", [], error instanceof Error ? error.message : String(error));
   }
   // Known now unless the repo still has to come from the plugin's manifest (the consumer asks it).
-  const fp = failure.target.manifestUrl ? undefined : await fingerprint(failure, settings.fingerprintRules);
+  const fp = failure.target.manifestUrl ? undefined : await fingerprint(message.failure, settings.fingerprintRules);
   return { output: { status: "queued", eventId, ...(fp ? { fingerprint: fp } : {}) }, ...labels };
 }
