@@ -10,6 +10,8 @@ export type ErrorCode =
   | "invalid_event_payload"
   | "invalid_settings"
   | "invalid_signature"
+  | "wrong_audience"
+  | "invalid_kernel_token"
   | "unauthorised"
   | "invalid_query"
   | "not_found"

@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { PluginInput } from "@ubiquity-os/plugin-sdk/signature";
 import { createApp } from "../../workers/ingest/app";
+import { kernelToken } from "./kernel-token";
 
 /** What plugin-sdk's `PluginInput.getInputs()` returns: exactly the body the kernel POSTs. */
 export type SignedInputs = Awaited<ReturnType<PluginInput["getInputs"]>>;
@@ -15,23 +16,33 @@ export interface SignOptions {
   stateId?: string;
   settings?: Record<string, unknown> | null;
   authToken?: string;
+  /** Default: a valid kernel attestation token for this stateId and authToken; `undefined`: none (left out). */
   ubiquityKernelToken?: string | undefined;
+  /** Default "main"; the kernel sends the worker's URL for a GitHub-keyed worker plugin. */
+  ref?: string;
   privateKey?: string;
 }
 
-/** Signs an event like the kernel does, with the kernel's own client code (plugin-sdk). */
+/**
+ * Signs an event like the kernel does, with the kernel's own client code (plugin-sdk), carrying — as the kernel's
+ * dispatch does — an attestation token bound to the input's stateId and authToken.
+ */
 export async function signAsKernel(eventPayload: Record<string, unknown>, opts: SignOptions = {}): Promise<SignedInputs> {
+  const stateId = opts.stateId ?? crypto.randomUUID();
+  const authToken = opts.authToken ?? AUTH_TOKEN_CANARY;
+  const privateKey = opts.privateKey ?? env.TEST_KERNEL_PRIVATE_KEY;
+  const token = "ubiquityKernelToken" in opts ? opts.ubiquityKernelToken : await kernelToken({ stateId, authToken, privateKey });
   const input = new PluginInput(
-    opts.privateKey ?? env.TEST_KERNEL_PRIVATE_KEY,
-    opts.stateId ?? crypto.randomUUID(),
+    privateKey,
+    stateId,
     // The SDK types eventName as GitHub webhook names; the kernel also sends its own `kernel.plugin_error`.
     (opts.eventName ?? "kernel.plugin_error") as never,
     eventPayload as never,
     (opts.settings === undefined ? {} : opts.settings) as never,
-    opts.authToken ?? AUTH_TOKEN_CANARY,
-    "main",
+    authToken,
+    opts.ref ?? "main",
     null,
-    "ubiquityKernelToken" in opts ? opts.ubiquityKernelToken : KERNEL_JWT_CANARY,
+    token,
   );
   return input.getInputs();
 }

@@ -5,6 +5,11 @@ import { draftPluginError, kernelPluginError } from "../helpers/events";
 import { eventually, github } from "../helpers/github";
 import { CANARY_SECRETS, leaksPartOf, PROVIDER_CANARIES } from "../helpers/secrets";
 import { AUTH_TOKEN_CANARY, KERNEL_JWT_CANARY, jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
+import { kernelToken } from "../helpers/kernel-token";
+
+/** The input's own attestation token (valid: the input is accepted), known before signing so it can be planted too. */
+const STATE_ID = crypto.randomUUID();
+const INPUT_KERNEL_TOKEN = await kernelToken({ stateId: STATE_ID, authToken: AUTH_TOKEN_CANARY });
 
 /** Secrets of every kind the redactor knows, planted where a real failure could carry them. */
 const CANARIES = {
@@ -21,8 +26,13 @@ const CANARIES = {
   kernelJwt: KERNEL_JWT_CANARY,
   // Issue 13: provider tokens (their secret parts), planted in the message, the stack, the log trail and the raw error.
   ...CANARY_SECRETS,
+  inputKernelToken: INPUT_KERNEL_TOKEN,
 };
 const PROVIDER = Object.values(PROVIDER_CANARIES);
+
+/** Signed like the kernel, with the input's own token (the one planted in the event). */
+const signPlanted = (event: Record<string, unknown>, settings: Record<string, unknown> = {}) =>
+  signAsKernel(event, { stateId: STATE_ID, ubiquityKernelToken: INPUT_KERNEL_TOKEN, settings });
 
 function plantedEvent(owner = "o"): Record<string, unknown> {
   const event = draftPluginError({
@@ -42,6 +52,7 @@ function plantedEvent(owner = "o"): Record<string, unknown> {
       lines: [
         `DEBUG sending Authorization: Bearer ${CANARIES.jwt}`,
         `DEBUG kernel token ${CANARIES.kernelJwt}`,
+        `DEBUG forwarded ubiquityKernelToken=${CANARIES.inputKernelToken}`,
         `WARN slack ${CANARIES.slack}`,
         `DEBUG password=${CANARIES.password}`,
         `DEBUG raw installation token seen: ${CANARIES.authToken}`,
@@ -62,7 +73,7 @@ function leaks(text: string): string[] {
 describe("secret canaries", () => {
   it("never appear in the enqueued message", async () => {
     const queue = new RecordingQueue();
-    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent())), { EVENTS: queue });
+    const res = await postWith(jsonRequest(await signPlanted(plantedEvent())), { EVENTS: queue });
     expect(res.status).toBe(200);
     expect(queue.sent).toHaveLength(1);
     const text = JSON.stringify(queue.sent);
@@ -74,7 +85,7 @@ describe("secret canaries", () => {
 
   it("never appear in the raw payload either, when a setting opts in to keeping it", async () => {
     const queue = new RecordingQueue();
-    const res = await postWith(jsonRequest(await signAsKernel(plantedEvent(), { settings: { keepRawPayload: true } })), { EVENTS: queue });
+    const res = await postWith(jsonRequest(await signPlanted(plantedEvent(), { keepRawPayload: true })), { EVENTS: queue });
     expect(res.status).toBe(200);
     const message = queue.sent[0] as FailureMessage;
     expect(message.raw).toBeDefined();
@@ -83,7 +94,7 @@ describe("secret canaries", () => {
 
   it("never reach GitHub or storage when the event goes through the real queue and consumer", async () => {
     const owner = `canary-${crypto.randomUUID().slice(0, 8)}`;
-    const res = await postToWorker(jsonRequest(await signAsKernel(plantedEvent(owner))));
+    const res = await postToWorker(jsonRequest(await signPlanted(plantedEvent(owner))));
     expect(res.status).toBe(200);
     const plugin = "canary-plugin.deno.dev";
     let rows: unknown[] = [];

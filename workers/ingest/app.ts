@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { IngestAnswer } from "../../shared/ingest-output";
 import { PluginInputs } from "../../shared/plugin-input";
+import { audienceProblem } from "../../shared/trust/audience";
 import { toFieldIssues } from "../../shared/validation";
 import type { AppEnv } from "../app-env";
 import { configOf } from "../config";
@@ -11,6 +12,7 @@ import { AppError, errorResponse } from "../errors";
 import { opsRoutes } from "../ops/app";
 import { MetricsBuffer } from "../metrics/buffer";
 import { accept } from "./accept";
+import { assertKernelToken } from "./kernel-token";
 import { manifest } from "./manifest";
 import { assertJsonContentType, parseJson, readBoundedText } from "./read-body";
 import { verifyKernelSignature } from "./signature";
@@ -60,10 +62,17 @@ export function createApp(): Hono<AppEnv> {
       if (!parsed.success) throw new AppError(400, "invalid_body", "body is not the kernel's plugin inputs", toFieldIssues(parsed.issues));
       const inputs = parsed.output;
       if (!inputs.signature) throw new AppError(401, "invalid_signature", "signature is missing");
-      if (!(await verifyKernelSignature(await kernelKey(c.env), inputs))) {
+      const key = await kernelKey(c.env);
+      if (!(await verifyKernelSignature(key, inputs))) {
         throw new AppError(401, "invalid_signature", "signature does not verify with KERNEL_PUBLIC_KEY");
       }
-      const accepted = await accept(inputs, { env: c.env, selfOrigin: new URL(c.req.url).origin, now: new Date() });
+      // Signed by the kernel — but for us? The kernel signs every plugin's inputs with one key.
+      const requestOrigin = new URL(c.req.url).origin;
+      const audience = audienceProblem(inputs.ref, configOf(c.env).publicOrigin ?? requestOrigin);
+      if (audience) throw new AppError(401, "wrong_audience", audience);
+      const now = new Date();
+      await assertKernelToken(key, inputs, now);
+      const accepted = await accept(inputs, { env: c.env, selfOrigin: requestOrigin, now });
       count(accepted.countedAs ?? accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo });
       return c.json({ stateId: inputs.stateId, output: accepted.output } satisfies IngestAnswer);
     } catch (error) {
