@@ -1,14 +1,23 @@
 import * as v from "valibot";
+import { GLOB_LIMITS, globProblem } from "./glob";
 import { RepoFullName } from "./repo-name";
 
 const Int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
+/** A `*`/`?` glob, bounded in length and in stars so that matching stays cheap (shared/glob.ts). */
+const Glob = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(GLOB_LIMITS.maxLength),
+  v.check((glob) => globProblem(glob) === null, `must have at most ${GLOB_LIMITS.maxStars} "*"`),
+);
+
 /** A rule that names the group of failures it matches, for when the default fingerprint groups too finely or too coarsely. */
 export const FingerprintRule = v.strictObject({
   match: v.strictObject({
-    plugin: v.optional(v.pipe(v.string(), v.minLength(1), v.description("glob on the plugin id"))),
-    category: v.optional(v.pipe(v.string(), v.minLength(1), v.description("glob on the failure category"))),
-    message: v.optional(v.pipe(v.string(), v.minLength(1), v.description("glob on the sanitised message"))),
+    plugin: v.optional(v.pipe(Glob, v.description("glob on the plugin id"))),
+    category: v.optional(v.pipe(Glob, v.description("glob on the failure category"))),
+    message: v.optional(v.pipe(Glob, v.description("glob on the sanitised message"))),
   }),
   group: v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.description("name of the group; failures of one group share one issue")),
 });
