@@ -9,6 +9,8 @@
  * report says so and why), 1 when it misbehaved (duplicate issues, lost events, budget exceeded), 2 on a crash.
  * The service runs from a frozen copy of its sources (bench/snapshot.ts): wrangler dev rebuilds on every file change.
  * BENCH_QUICK=1 runs a smaller version (for trying the bench) and writes bench/results.quick.md instead.
+ * Every run starts with the grouping stage (bench/grouping.ts: corpus precision/recall per grouping version, and
+ * normalisation time on hostile text); `npm run bench -- --only grouping` runs and prints that stage alone.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +20,7 @@ import { pathToFileURL } from "node:url";
 import type { LocalStack } from "../tests/support/local-stack.ts";
 import { runBaseline } from "./baseline.ts";
 import { fingerprints, occurrence } from "./events.ts";
+import { groupingMarkdown, groupingSummary, runGrouping } from "./grouping.ts";
 import { type LevelResult, runFloor, runLevel } from "./ingest.ts";
 import * as cpu from "./procstat.ts";
 import { markdown, type Report, summaryText } from "./report.ts";
@@ -28,6 +31,17 @@ import { runStorm } from "./storm.ts";
 import { verdict } from "./verdict.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
+/** `--only grouping`: the grouping stage alone. */
+const ONLY = (() => {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--only");
+  const only = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
+  if (only !== undefined && only !== "grouping") {
+    console.error(`unknown stage "${only}": --only takes "grouping"`);
+    process.exit(2);
+  }
+  return only;
+})();
 const scale = (n: number) => (QUICK ? Math.max(1, Math.round(n / 10)) : n);
 
 // ---------------------------------------------------------------- settings
@@ -156,6 +170,15 @@ function machine(): Report["machine"] {
 
 async function main(): Promise<number> {
   const t0 = Date.now();
+  log("grouping: scoring every grouping version on the corpus and timing it on hostile text");
+  const grouping = await runGrouping();
+  const groupingRows = groupingSummary(grouping);
+  const groupingWidth = Math.max(...groupingRows.map(([k]) => k.length));
+  console.log(`\n${groupingRows.map(([k, v]) => `${k.padEnd(groupingWidth)}  ${v}`).join("\n")}\n`);
+  if (ONLY === "grouping") {
+    console.log(groupingMarkdown(grouping));
+    return 0;
+  }
   const keys = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
 
   // Events: warm-up + ingest levels over INGEST_REPOS plugin repos; the storm over its 50.
@@ -309,6 +332,7 @@ async function main(): Promise<number> {
     storm,
     stormDrainSeconds: storm.countedAtMs === null ? null : (storm.countedAtMs - storm.firstEventAtMs) / 1000,
     baseline,
+    grouping: { markdown: groupingMarkdown(grouping), summary: groupingRows },
     perFingerprint: plan.perFingerprint,
     serviceCounters,
     targets,

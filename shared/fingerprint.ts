@@ -1,5 +1,6 @@
 import type { FailureEvent } from "./failure-event";
 import { globMatch } from "./glob";
+import { CURRENT_GROUPING, type GroupingVersion } from "./grouping/versions";
 import { normalizeMessage } from "./normalize-message";
 import { parsePluginId } from "./plugin-id";
 import type { FingerprintRule } from "./settings";
@@ -12,9 +13,13 @@ import type { FingerprintRule } from "./settings";
  *   a pinned ref is one problem; refs seen are listed in the issue), and for CI runs the repo, workflow or check
  *   AND the branch (a failure on `main` is not the one on a feature branch);
  * - the category (lower-cased);
- * - the normalised message (see normalize-message.ts), in which the HTTP status survives.
+ * - the message as the grouping version normalises it (see grouping/versions.ts), in which the HTTP status survives.
  * Not in: request/state/delivery/run ids, timestamps, the kernel environment and commit, the log trail.
  * A `fingerprintRules` match replaces plugin, category and message with the rule's group name.
+ *
+ * The hashed text starts with the grouping version (`v1\n…`, `v2\n…`), so each version's fingerprints are its own.
+ * A custom group does not depend on normalisation: its fingerprint is the same under every version (hashed as it
+ * always was), so a grouping upgrade never moves it.
  */
 export interface FingerprintParts {
   repo: string;
@@ -49,17 +54,23 @@ export function matchingRule(failure: Pick<FailureEvent, "plugin" | "category" |
   );
 }
 
-export function fingerprintParts(failure: FailureEvent, rules: readonly FingerprintRule[] = []): FingerprintParts {
+export function fingerprintParts(failure: FailureEvent, rules: readonly FingerprintRule[] = [], version: GroupingVersion = CURRENT_GROUPING): FingerprintParts {
   const repo = failure.target.repo.toLowerCase();
   const rule = matchingRule(failure, rules);
   if (rule) return { repo, plugin: "", category: "", message: "", group: rule.group };
-  return { repo, plugin: pluginIdentity(failure), category: failure.category.toLowerCase(), message: normalizeMessage(failure.message) };
+  return { repo, plugin: pluginIdentity(failure), category: failure.category.toLowerCase(), message: normalizeMessage(failure.message, version) };
 }
 
-/** SHA-256 (hex, 40 chars) of the parts: the cluster's name, the issue's marker. */
-export async function fingerprint(failure: FailureEvent, rules: readonly FingerprintRule[] = []): Promise<string> {
-  const parts = fingerprintParts(failure, rules);
-  const text = parts.group !== undefined ? `v1\nrepo=${parts.repo}\ngroup=${parts.group}` : `v1\nrepo=${parts.repo}\nplugin=${parts.plugin}\ncategory=${parts.category}\nmessage=${parts.message}`;
+/** The text a fingerprint hashes. */
+export function fingerprintText(parts: FingerprintParts, version: GroupingVersion): string {
+  // Custom groups were hashed as `v1` from the start and stay so under every version.
+  if (parts.group !== undefined) return `v1\nrepo=${parts.repo}\ngroup=${parts.group}`;
+  return `${version}\nrepo=${parts.repo}\nplugin=${parts.plugin}\ncategory=${parts.category}\nmessage=${parts.message}`;
+}
+
+/** SHA-256 (hex, 40 chars) of the parts under grouping `version` (default: the current one): the cluster's name, the issue's marker. */
+export async function fingerprint(failure: FailureEvent, rules: readonly FingerprintRule[] = [], version: GroupingVersion = CURRENT_GROUPING): Promise<string> {
+  const text = fingerprintText(fingerprintParts(failure, rules, version), version);
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)]
     .slice(0, 20)
