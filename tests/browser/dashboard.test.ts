@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kernelPluginError } from "../helpers/events";
+import { launchChromium } from "../support/chromium";
 import { ROOT, startLocalStack, type LocalStack } from "../support/local-stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = join(ROOT, "test-results", "dashboard.png");
 
 let stack: LocalStack;
@@ -32,7 +32,8 @@ function failure(repo: string, message: string, i: number) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Debian's chromium is needed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
+  // First: on a fresh clone this unpacks the Chromium that npm install brought (a few seconds, once).
+  browser = await launchChromium();
   stack = await startLocalStack({ vars: { GITHUB_WRITE_SPACING_MS: "0" } });
   // Seed: three plugins failing (5, 3 and 1 times), and one failure for a repo GitHub does not know (a dead letter).
   stack.github.markMissing("acme/vanished-plugin");
@@ -50,11 +51,6 @@ beforeAll(async () => {
   }
   await until(() => stack.admin("/admin/dead-letters").then((r) => r.json() as Promise<{ deadLetters: unknown[] }>), (b) => b.deadLetters.length === 1);
   await until(async () => stack.github.issues("acme/command-start-stop").length + stack.github.issues("acme/text-conversation-rewards").length + stack.github.issues("acme/daily-digest").length, (n) => n === 3);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
 }, 120_000);
 
 afterAll(async () => {
