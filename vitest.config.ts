@@ -86,7 +86,7 @@ export default defineConfig(async () => {
   const github = new GitHubDouble();
   github.warmUp();
   const workers = workersProject("workers", ["tests/**/*.test.ts"], {
-    exclude: ["tests/github-double/**", "tests/cli/**", "tests/browser/**", "tests/chaos/**", "tests/node/**"],
+    exclude: ["tests/github-double/**", "tests/cli/**", "tests/browser/**", "tests/chaos/**", "tests/node/**", "tests/reporters/**"],
     github,
   });
   // The chaos suite has a GitHub of its own (seeded faults; GitHub's 80/min limit applies to its token alone).
@@ -102,8 +102,17 @@ export default defineConfig(async () => {
         workers,
         chaos,
         // In Node: the GitHub double's own tests (ajv compiles validators with `new Function`, which workerd forbids),
-        // the CLI (child processes), the ReDoS checker (a worker thread), and the dashboard in a real browser against `wrangler dev`.
-        { test: { name: "node", include: ["tests/github-double/**/*.test.ts", "tests/cli/**/*.test.ts", "tests/node/**/*.test.ts"], environment: "node" } },
+        // the CLI and the summary reporter (child processes; the reporter's fixtures in tests/reporters/fixtures run only
+        // under their own config), the ReDoS checker (a worker thread), and the dashboard in a real browser against
+        // `wrangler dev`.
+        {
+          test: {
+            name: "node",
+            include: ["tests/github-double/**/*.test.ts", "tests/cli/**/*.test.ts", "tests/node/**/*.test.ts", "tests/reporters/*.test.ts"],
+            exclude: ["tests/reporters/fixtures/**"],
+            environment: "node",
+          },
+        },
         { test: { name: "browser", include: ["tests/browser/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } },
       ],
     },
