@@ -51,6 +51,12 @@ beforeAll(async () => {
   }
   await until(() => stack.admin("/admin/dead-letters").then((r) => r.json() as Promise<{ deadLetters: unknown[] }>), (b) => b.deadLetters.length === 1);
   await until(async () => stack.github.issues("acme/command-start-stop").length + stack.github.issues("acme/text-conversation-rewards").length + stack.github.issues("acme/daily-digest").length, (n) => n === 3);
+  // The dashboard reads the cross-cluster index in D1, which the clusters update after GitHub's answer: wait until it
+  // counts every seeded failure and knows each issue, or the page may show a cluster that is still catching up.
+  await until(
+    () => stack.admin("/admin/clusters?limit=50").then((r) => r.json() as Promise<{ clusters: Array<{ repo: string; total: number; issueNumber: number | null }> }>),
+    (b) => seeds.every(([repo, , count]) => b.clusters.some((c) => c.repo === repo && c.total === count && (repo === "acme/vanished-plugin" || c.issueNumber !== null))),
+  );
 }, 120_000);
 
 afterAll(async () => {
