@@ -53,6 +53,8 @@ export type Autofix = v.InferOutput<typeof Autofix>;
 /** One failure's cluster: all a cluster Durable Object stores besides the ids of events it has counted. */
 export const ClusterState = v.object({
   fingerprint: v.string(),
+  /** The grouping version the fingerprint was computed under (clusters from before versioned grouping: v1). */
+  grouping: v.optional(v.string(), "v1"),
   repo: v.string(),
   sample: FailureEvent,
   settings: ClusterSettings,
@@ -95,6 +97,7 @@ export type ClusterState = v.InferOutput<typeof ClusterState>;
 export function clusterView(state: ClusterState): ClusterView {
   return {
     fingerprint: state.fingerprint,
+    grouping: state.grouping,
     repo: state.repo,
     sample: state.sample,
     latest: state.latest,
@@ -112,7 +115,7 @@ const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b)
 const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
 
 /** Counts one occurrence into a cluster (a new one when `state` is null). Pure. */
-export function addOccurrence(state: ClusterState | null, input: { fingerprint: string; failure: FailureEvent; settings: ClusterSettings; nowMs: number }): ClusterState {
+export function addOccurrence(state: ClusterState | null, input: { fingerprint: string; grouping?: string; failure: FailureEvent; settings: ClusterSettings; nowMs: number }): ClusterState {
   const { failure } = input;
   const occurrence = occurrenceOf(failure);
   const ref = failure.plugin.ref;
@@ -120,6 +123,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
     const now = new Date(input.nowMs).toISOString();
     return {
       fingerprint: input.fingerprint,
+      grouping: input.grouping ?? "v1",
       repo: failure.target.repo,
       sample: failure,
       settings: input.settings,

@@ -14,6 +14,8 @@ export interface Occurrence {
 /** Everything an issue, its updates and its comments are rendered from: the cluster as its Durable Object sees it. */
 export interface ClusterView {
   fingerprint: string;
+  /** The grouping version the fingerprint was computed under (v1, v2, …). */
+  grouping: string;
   repo: string;
   /** The first occurrence (redacted). */
   sample: FailureEvent;

@@ -21,7 +21,7 @@ export type GroupingVersion = keyof typeof GROUPING_VERSIONS;
 export const LATEST_GROUPING: GroupingVersion = "v2";
 
 /** The version new failures are grouped under. */
-export const CURRENT_GROUPING: GroupingVersion = "v1";
+export const CURRENT_GROUPING: GroupingVersion = "v2";
 
 export function isGroupingVersion(value: unknown): value is GroupingVersion {
   return typeof value === "string" && Object.hasOwn(GROUPING_VERSIONS, value);

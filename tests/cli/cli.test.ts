@@ -66,6 +66,7 @@ function seed() {
   ];
   fake.clusters = ["a", "b", "c"].map((c, i) => ({
     fingerprint: `${c.repeat(12)}${"0123456789abcdef0123456789ab"}`, // 40 hex, like the service's
+    grouping: "v2",
     repo: i === 2 ? "ubiquity-os/other" : "ubiquity-os-marketplace/command-start-stop",
     plugin: "https://command-start-stop-main.deno.dev",
     category: "http",

@@ -58,7 +58,7 @@ function view(): ClusterView {
   const c = toFailure("kernel.plugin_error", kernelPluginError(), { kernelStateId: "k", receivedAt: new Date().toISOString(), settings: v.parse(Settings, {}) });
   if (c.outcome !== "failure") throw new Error(c.outcome);
   const sample = { ...c.failure, eventId: "e".repeat(32) };
-  return { fingerprint: "a".repeat(40), repo: sample.target.repo, sample, latest: { occurredAt: sample.occurredAt, message: sample.message, status: sample.status }, total: 1, firstSeen: sample.occurredAt, lastSeen: sample.occurredAt, sinceComment: 0, sinceCommentFrom: sample.occurredAt, recent: [], refs: [] };
+  return { fingerprint: "a".repeat(40), grouping: "v2", repo: sample.target.repo, sample, latest: { occurredAt: sample.occurredAt, message: sample.message, status: sample.status }, total: 1, firstSeen: sample.occurredAt, lastSeen: sample.occurredAt, sinceComment: 0, sinceCommentFrom: sample.occurredAt, recent: [], refs: [] };
 }
 const answering = (answer: unknown): FixProposer => ({ name: "test", propose: async () => ({ ok: true, answer }) });
 

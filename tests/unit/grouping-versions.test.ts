@@ -6,7 +6,7 @@ import { toFailure } from "../../shared/convert";
 import type { FailureEvent } from "../../shared/failure-event";
 import { fingerprint, fingerprintParts } from "../../shared/fingerprint";
 import { normalizeV1, normalizeV1Exact } from "../../shared/grouping/normalize-v1";
-import { GROUPING_VERSIONS, isGroupingVersion } from "../../shared/grouping/versions";
+import { CURRENT_GROUPING, GROUPING_VERSIONS, isGroupingVersion, LATEST_GROUPING } from "../../shared/grouping/versions";
 import { Settings } from "../../shared/settings";
 import { kernelPluginError } from "../helpers/events";
 
@@ -55,6 +55,11 @@ describe("grouping v1 stays what it was", () => {
 });
 
 describe("each grouping version has its own fingerprints", () => {
+  it("new failures are grouped under the newest version, v2", () => {
+    expect(CURRENT_GROUPING).toBe("v2");
+    expect(LATEST_GROUPING).toBe(CURRENT_GROUPING);
+  });
+
   it("the hashed text names the version; v2 merges what v1 split", async () => {
     const iad = failure("TypeError: Cannot read properties of undefined (reading 'id') cf-ray 31fdb420ec531fd6-IAD");
     const sin = failure("TypeError: Cannot read properties of undefined (reading 'id') cf-ray 8e2f0b1c9a7d3e45-SIN");

@@ -69,6 +69,7 @@ function hostileView(s: HostileStrings): ClusterView {
   };
   return {
     fingerprint: "f".repeat(40),
+    grouping: "v2",
     repo: s.repo,
     sample,
     latest: { occurredAt: s.at, message: s.detail, status: 500 },

@@ -14,6 +14,7 @@ function view(payload = kernelPluginError(), eventName = "kernel.plugin_error"):
   const sample: FailureEvent = { ...c.failure, eventId: "a".repeat(32) };
   return {
     fingerprint: "f".repeat(40),
+    grouping: "v2",
     repo: sample.target.repo,
     sample,
     latest: { occurredAt: sample.occurredAt, message: sample.message, status: sample.status },

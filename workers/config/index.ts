@@ -1,3 +1,4 @@
+import { DEFAULT_TRANSITION_DAYS } from "../../shared/grouping/transition";
 import type { HotfixPolicy } from "../../shared/trust/hotfix-policy";
 import { type Credentials, credentialsFrom, credentialsProblem } from "./github-credentials";
 import { parseHotfixPolicy } from "./hotfix-policy";
@@ -44,6 +45,8 @@ export interface Config {
     writeBudget: BudgetLimits;
   };
   retryBaseSeconds: number;
+  /** Grouping upgrades (issue 18): how long the previous grouping version's clusters are still consulted. */
+  grouping: { transitionDays: number };
   autofix: { apiUrl: string; model: string; apiKey: string } | null;
   /** Everything wrong with the configuration, in words an operator can act on (the kernel key is checked apart: it needs crypto). */
   problems: string[];
@@ -111,6 +114,7 @@ export function configOf(env: Env): Config {
       },
     },
     retryBaseSeconds: nonNegative(env.RETRY_BASE_SECONDS, 2),
+    grouping: { transitionDays: nonNegative(env.GROUPING_TRANSITION_DAYS, DEFAULT_TRANSITION_DAYS) },
     autofix: env.AUTOFIX_API_URL && env.AUTOFIX_MODEL ? { apiUrl: env.AUTOFIX_API_URL, model: env.AUTOFIX_MODEL, apiKey: env.AUTOFIX_API_KEY ?? "" } : null,
     problems,
   };

@@ -1,12 +1,15 @@
 import * as v from "valibot";
 import type { ClusterSettings } from "../../shared/cluster-state";
-import { fingerprint } from "../../shared/fingerprint";
+import type { FailureEvent } from "../../shared/failure-event";
+import type { GroupingKey } from "../../shared/grouping/route";
+import type { FingerprintRule } from "../../shared/settings";
 import { type FailureMessage, type FlushMessage, QueueMessage } from "../../shared/queue-message";
 import { toFieldIssues } from "../../shared/validation";
 import { ConfigError, configOf } from "../config";
 import { createOctokit } from "../github/client";
 import { repoAuth } from "../github/credentials";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
+import { batchGrouping, type GroupingOptions } from "../grouping/batch";
 import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
 import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
@@ -38,6 +41,8 @@ interface Context {
   pending: Promise<void>[];
   /** The writer for a repo's credentials (one per token or App installation, shared within the batch). */
   writerFor: (repo: string) => Promise<GitHubWriter>;
+  /** The cluster a failure is counted in (its fingerprint under the grouping version that holds it). */
+  clusterOf: (failure: FailureEvent, rules: readonly FingerprintRule[]) => Promise<GroupingKey>;
 }
 
 function countOutcome(ctx: Context, outcome: PlanOutcome): void {
@@ -50,9 +55,16 @@ function countOutcome(ctx: Context, outcome: PlanOutcome): void {
 
 async function handleFailure(message: FailureMessage, ctx: Context): Promise<"done" | { deadLetter: string }> {
   const failure = await resolveTarget(message.failure);
-  const fp = await fingerprint(failure, message.settings.fingerprintRules);
-  const cluster = ctx.env.CLUSTER.getByName(fp);
-  const recorded = await cluster.record({ fingerprint: fp, failure, settings: clusterSettings(settingsFor(ctx.env, message.settings, failure)), nowMs: Date.now(), ...(message.replay ? { unblock: true } : {}) });
+  let key = await ctx.clusterOf(failure, message.settings.fingerprintRules);
+  let cluster = ctx.env.CLUSTER.getByName(key.fingerprint);
+  const input = { failure, settings: clusterSettings(settingsFor(ctx.env, message.settings, failure)), nowMs: Date.now(), ...(message.replay ? { unblock: true } : {}) };
+  let recorded = await cluster.record({ ...input, fingerprint: key.fingerprint, grouping: key.version });
+  if (recorded.redirect) {
+    // This fingerprint's failure joined its previous-version cluster during a grouping transition: count it there.
+    key = recorded.redirect;
+    cluster = ctx.env.CLUSTER.getByName(key.fingerprint);
+    recorded = await cluster.record({ ...input, fingerprint: key.fingerprint, grouping: key.version });
+  }
   if (!recorded.duplicate) {
     ctx.metrics.inc("events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category });
     ctx.metrics.observe("processing_lag_seconds", (Date.now() - Date.parse(failure.occurredAt)) / 1000, LAG_BUCKETS);
@@ -136,10 +148,11 @@ async function handleMessageTimed(message: Message<unknown>, ctx: Context): Prom
  * fails the batch: transient trouble retries that message with back-off (GitHub's own delay when it gives one),
  * permanent trouble dead-letters it with the reason.
  */
-export async function consumeFailures(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeFailures(batch: MessageBatch<unknown>, env: Env, grouping: GroupingOptions = {}): Promise<void> {
   const writers = new Map<string, GitHubWriter>();
   const ctx: Context = {
     env,
+    clusterOf: batchGrouping(env, grouping),
     queue: batch.queue,
     metrics: new MetricsBuffer(),
     pending: [],

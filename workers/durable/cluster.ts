@@ -3,6 +3,8 @@ import * as v from "valibot";
 import type { ClusterView } from "../../shared/cluster-view";
 import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, type PlanKind, type StepResult } from "../../shared/cluster-state";
 import type { FailureEvent } from "../../shared/failure-event";
+import type { ClusterProbe, GroupingKey } from "../../shared/grouping/route";
+import { isGroupingVersion } from "../../shared/grouping/versions";
 import type { FlushMessage } from "../../shared/queue-message";
 
 /** How long event ids are remembered, so a redelivered or replayed event is counted once. */
@@ -36,6 +38,8 @@ export interface Plan {
 
 export interface RecordInput {
   fingerprint: string;
+  /** The grouping version `fingerprint` was computed under (default v1): a new cluster remembers it. */
+  grouping?: string;
   failure: FailureEvent;
   settings: ClusterSettings;
   nowMs: number;
@@ -47,6 +51,8 @@ export interface RecordInput {
 export interface RecordResult {
   duplicate: boolean;
   total: number;
+  /** Nothing was recorded: this fingerprint is linked to the cluster its failure joined during a transition. */
+  redirect?: GroupingKey;
   /** Set while GitHub refused this cluster for good (e.g. the repo is gone): the event is dead-lettered. */
   blocked?: string;
   plan: Plan | null;
@@ -61,6 +67,8 @@ export interface ConfirmResult {
 
 export interface ClusterSnapshot {
   fingerprint: string;
+  /** The grouping version the cluster was made under. */
+  grouping: string;
   repo: string;
   plugin: string;
   category: string;
@@ -90,6 +98,8 @@ export class ClusterObject extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS cluster (id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL, state TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
+      // Grouping upgrades: this fingerprint's failure was already a cluster under the previous version (issue 18).
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS link (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, grouping TEXT NOT NULL, linked_ms INTEGER NOT NULL)`);
       const row = this.sql.exec<{ state: string }>(`SELECT state FROM cluster WHERE id = 1`).toArray()[0];
       if (row) {
         const parsed = v.safeParse(ClusterState, JSON.parse(row.state));
@@ -100,12 +110,14 @@ export class ClusterObject extends DurableObject<Env> {
     });
   }
 
-  /** Counts an occurrence once (by event id) and returns the step due now, if any. */
+  /** Counts an occurrence once (by event id) and returns the step due now, if any; or says where it is linked to. */
   record(input: RecordInput): RecordResult {
+    const linked = this.state ? null : this.linkedTo();
+    if (linked) return { duplicate: false, total: 0, redirect: linked, plan: null };
     const seen = this.sql.exec(`SELECT 1 FROM events WHERE event_id = ?`, input.failure.eventId).toArray().length > 0;
     let state = this.state;
     if (!seen) {
-      state = addOccurrence(state, input);
+      state = addOccurrence(state, { ...input, grouping: input.grouping ?? "v1" });
       this.sql.exec(`INSERT INTO events (event_id, seen_ms) VALUES (?, ?)`, input.failure.eventId, input.nowMs);
     } else if (state) {
       // The same event again: a redelivery. If it held the lease, its consumer died mid-step: take over now.
@@ -163,12 +175,32 @@ export class ClusterObject extends DurableObject<Env> {
     return this.snapshot();
   }
 
+  /** What this fingerprint holds: a cluster, a link to the cluster its failure joined, or nothing (yet). */
+  probe(): ClusterProbe {
+    if (this.state) return { kind: "cluster" };
+    const linked = this.linkedTo();
+    return linked ? { kind: "link", to: linked } : { kind: "none" };
+  }
+
+  /**
+   * Links this fingerprint to the cluster `to` (a failure that started under the previous grouping version), unless
+   * it is a cluster itself by now (then it stays one) or is linked already (the first link stays). Answers what it
+   * holds afterwards: the caller records where that says.
+   */
+  link(to: GroupingKey, nowMs: number): ClusterProbe {
+    const held = this.probe();
+    if (held.kind !== "none") return held;
+    this.sql.exec(`INSERT INTO link (id, fingerprint, grouping, linked_ms) VALUES (1, ?, ?, ?)`, to.fingerprint, to.version, nowMs);
+    return { kind: "link", to };
+  }
+
   /** The cluster as the index and the admin API show it; null before its first event. */
   snapshot(): ClusterSnapshot | null {
     const s = this.state;
     if (!s) return null;
     return {
       fingerprint: s.fingerprint,
+      grouping: s.grouping,
       repo: s.repo,
       plugin: s.sample.plugin.id,
       category: s.sample.category,
@@ -245,6 +277,11 @@ export class ClusterObject extends DurableObject<Env> {
       reflects: leased.total,
       ...(kind === "comment" ? { comment: leased.pendingReopenComment ? ("reopen" as const) : ("recurrence" as const), commentKey: commentStartedMs ?? nowMs } : {}),
     };
+  }
+
+  private linkedTo(): GroupingKey | null {
+    const row = this.sql.exec<{ fingerprint: string; grouping: string }>(`SELECT fingerprint, grouping FROM link WHERE id = 1`).toArray()[0];
+    return row && isGroupingVersion(row.grouping) ? { fingerprint: row.fingerprint, version: row.grouping } : null;
   }
 
   private save(state: ClusterState): void {

@@ -19,6 +19,7 @@ interface ClusterRow {
   last_seen: string;
   blocked_reason: string | null;
   updated_at: string;
+  grouping: string;
 }
 
 /** A cluster as `GET /admin/clusters` answers it. */
@@ -27,6 +28,7 @@ export type AdminCluster = ReturnType<typeof toCluster>;
 export function toCluster(row: ClusterRow, apiUrl: string) {
   return {
     fingerprint: row.fingerprint,
+    grouping: row.grouping,
     repo: row.repo,
     plugin: row.plugin,
     category: row.category,
@@ -43,7 +45,10 @@ export function toCluster(row: ClusterRow, apiUrl: string) {
   };
 }
 
-/** `GET /admin/clusters` (filter by repo, plugin, state; keyset pages, newest first) and `GET /admin/clusters/:fingerprint`. */
+/**
+ * `GET /admin/clusters` (filter by repo, plugin, state; keyset pages, newest first) and `GET /admin/clusters/:fingerprint`
+ * (a fingerprint linked to its failure's previous-version cluster answers that cluster, with `linkedFrom`).
+ */
 export function clusterRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", async (c) => {
@@ -69,14 +74,26 @@ export function clusterRoutes(): Hono<AppEnv> {
   });
 
   app.get("/:fingerprint", async (c) => {
-    const fingerprint = c.req.param("fingerprint");
-    if (!/^[0-9a-f]{40}$/.test(fingerprint)) throw new AppError(400, "invalid_query", "a fingerprint is 40 hex characters", [{ path: "fingerprint", message: "40 hex characters" }]);
-    const row = await c.env.DB.prepare(`SELECT * FROM clusters WHERE fingerprint = ?`).bind(fingerprint).first<ClusterRow>();
-    if (!row) throw new AppError(404, "not_found", `no cluster ${fingerprint}`);
+    const asked = c.req.param("fingerprint");
+    if (!/^[0-9a-f]{40}$/.test(asked)) throw new AppError(400, "invalid_query", "a fingerprint is 40 hex characters", [{ path: "fingerprint", message: "40 hex characters" }]);
+    let fingerprint = asked;
+    let row = await c.env.DB.prepare(`SELECT * FROM clusters WHERE fingerprint = ?`).bind(fingerprint).first<ClusterRow>();
+    let linkedFrom: string | undefined;
+    if (!row) {
+      // A fingerprint of the current grouping version whose failure joined its previous-version cluster (issue 18).
+      const held = await c.env.CLUSTER.getByName(asked).probe();
+      if (held.kind === "link") {
+        fingerprint = held.to.fingerprint;
+        linkedFrom = asked;
+        row = await c.env.DB.prepare(`SELECT * FROM clusters WHERE fingerprint = ?`).bind(fingerprint).first<ClusterRow>();
+      }
+    }
+    if (!row) throw new AppError(404, "not_found", `no cluster ${asked}`);
+    const linked = linkedFrom ? { linkedFrom } : {};
     const live = await c.env.CLUSTER.getByName(fingerprint).snapshot();
     const cluster = toCluster(row, configOf(c.env).github.apiUrl);
-    if (!live) return c.json({ cluster });
-    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(configOf(c.env).github.apiUrl, live.repo, live.issueNumber) } });
+    if (!live) return c.json({ cluster, ...linked });
+    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(configOf(c.env).github.apiUrl, live.repo, live.issueNumber) }, ...linked });
   });
   return app;
 }
