@@ -84,6 +84,7 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     row("First seen", when(view.firstSeen)) +
     row("Last seen", when(view.lastSeen)) +
     row("Occurrences", `**${view.total}**`) +
+    row("Grouping", `${code(view.grouping)} (how messages are normalised into this issue's fingerprint)`) +
     row("Environment", f.environment ? code(f.environment) : undefined) +
     row("Kernel commit", f.kernelCommit ? code(f.kernelCommit) : undefined);
 
@@ -101,7 +102,7 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     `### Reproduce\n\n${replaySteps(view)}`,
     `### Suggested next actions\n\n${nextActions(f).map((a) => `- ${a}`).join("\n")}`,
     options.isNew && options.notify?.length ? `cc ${options.notify.map((h) => (h.startsWith("@") ? h : `@${h}`)).join(" ")}` : "",
-    `<sub>Filed by daemon-hotfix · fingerprint ${code(view.fingerprint)} · counts here are edited at most every ${options.updateIntervalSeconds}s (edits notify nobody); a recurrence adds at most one comment per ${options.windowMinutes} min. Close as *completed* when fixed (a recurrence reopens it) or as *not planned* to silence it.</sub>`,
+    `<sub>Filed by daemon-hotfix · fingerprint ${code(view.fingerprint)} (grouping ${code(view.grouping)}) · counts here are edited at most every ${options.updateIntervalSeconds}s (edits notify nobody); a recurrence adds at most one comment per ${options.windowMinutes} min. Close as *completed* when fixed (a recurrence reopens it) or as *not planned* to silence it.</sub>`,
   ].filter((part) => part !== "");
   let body = sections.join("\n\n");
   if (body.length > MAX_BODY) body = `${body.slice(0, MAX_BODY - 40)}\n\n… (body cut to fit GitHub's limit)`;
