@@ -48,6 +48,8 @@ export interface Report {
   baseline: BaselineResult;
   /** The grouping stage (bench/grouping.ts), rendered. */
   grouping: { markdown: string; summary: Array<[string, string]> };
+  /** The hostile-text stage (bench/text.ts), rendered. */
+  text: { markdown: string; summary: Array<[string, string]> };
   perFingerprint: number[];
   serviceCounters: Record<string, number>;
   targets: Target[];
@@ -159,6 +161,7 @@ export function markdown(r: Report): string {
   if (s.wrongCounts.length) out.push(`Fingerprints whose issue did not show the events sent: ${s.wrongCounts.map((w) => `${w.repo} ${w.shown ?? "no issue"} ≠ ${w.expected}`).join("; ")}.`);
 
   out.push(r.grouping.markdown);
+  out.push(r.text.markdown);
   out.push(`## Service-side counters after the run (\`GET /metrics\`)\n\n` + table(["metric", "value"], Object.entries(r.serviceCounters).map(([k, v]) => [`\`${k}\``, int(v)])));
   if (r.notes.length) out.push(`## Notes\n\n${r.notes.map((n) => `- ${n}`).join("\n")}`);
   return `${out.join("\n\n")}\n`;
@@ -197,6 +200,7 @@ export function summaryText(r: Report): string {
     ["storm: secondary-limit errors", `daemon ${s.secondaryLimitHits}   baseline ${b.secondaryLimitHits}`],
     ["baseline: failed to file", `${b.failed} of ${b.events}`],
     ...r.grouping.summary,
+    ...r.text.summary,
     ...r.targets.map((t): [string, string] => [`target: ${t.name}`, `${t.pass ? "PASS" : "MISS"}  (${t.measured})`]),
     ...r.checks.map((c): [string, string] => [`check: ${c.name}`, c.ok ? "ok" : `FAILED: ${c.detail}`]),
   ];

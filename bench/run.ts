@@ -9,8 +9,10 @@
  * report says so and why), 1 when it misbehaved (duplicate issues, lost events, budget exceeded), 2 on a crash.
  * The service runs from a frozen copy of its sources (bench/snapshot.ts): wrangler dev rebuilds on every file change.
  * BENCH_QUICK=1 runs a smaller version (for trying the bench) and writes bench/results.quick.md instead.
- * Every run starts with the grouping stage (bench/grouping.ts: corpus precision/recall per grouping version, and
- * normalisation time on hostile text); `npm run bench -- --only grouping` runs and prints that stage alone.
+ * Every run starts with the hostile-text stage (bench/text.ts: worst case per stage over the pathological corpus, and
+ * growth of the code before issue 13 vs today's) and the grouping stage (bench/grouping.ts: corpus precision/recall
+ * per grouping version, and normalisation time on hostile text); `npm run bench -- --only text` and
+ * `npm run bench -- --only grouping` run and print that stage alone.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import type { LocalStack } from "../tests/support/local-stack.ts";
 import { runBaseline } from "./baseline.ts";
 import { fingerprints, occurrence } from "./events.ts";
 import { groupingMarkdown, groupingSummary, runGrouping } from "./grouping.ts";
+import { runText, textMarkdown, textSummary } from "./text.ts";
 import { type LevelResult, runFloor, runLevel } from "./ingest.ts";
 import * as cpu from "./procstat.ts";
 import { markdown, type Report, summaryText } from "./report.ts";
@@ -31,13 +34,13 @@ import { runStorm } from "./storm.ts";
 import { verdict } from "./verdict.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
-/** `--only grouping`: the grouping stage alone. */
+/** `--only grouping` / `--only text`: that stage alone. */
 const ONLY = (() => {
   const args = process.argv.slice(2);
   const at = args.indexOf("--only");
   const only = at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
-  if (only !== undefined && only !== "grouping") {
-    console.error(`unknown stage "${only}": --only takes "grouping"`);
+  if (only !== undefined && only !== "grouping" && only !== "text") {
+    console.error(`unknown stage "${only}": --only takes "grouping" or "text"`);
     process.exit(2);
   }
   return only;
@@ -170,6 +173,15 @@ function machine(): Report["machine"] {
 
 async function main(): Promise<number> {
   const t0 = Date.now();
+  log("hostile text: the pathological corpus through every stage");
+  const text = await runText();
+  const textRows = textSummary(text);
+  const textWidth = Math.max(...textRows.map(([k]) => k.length));
+  console.log(`\n${textRows.map(([k, v]) => `${k.padEnd(textWidth)}  ${v}`).join("\n")}\n`);
+  if (ONLY === "text") {
+    console.log(textMarkdown(text));
+    return 0;
+  }
   log("grouping: scoring every grouping version on the corpus and timing it on hostile text");
   const grouping = await runGrouping();
   const groupingRows = groupingSummary(grouping);
@@ -333,6 +345,7 @@ async function main(): Promise<number> {
     stormDrainSeconds: storm.countedAtMs === null ? null : (storm.countedAtMs - storm.firstEventAtMs) / 1000,
     baseline,
     grouping: { markdown: groupingMarkdown(grouping), summary: groupingRows },
+    text: { markdown: textMarkdown(text), summary: textRows },
     perFingerprint: plan.perFingerprint,
     serviceCounters,
     targets,

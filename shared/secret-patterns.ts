@@ -12,7 +12,8 @@
 
 export const REDACTED = "[REDACTED]";
 
-type Replacer = (match: string, ...groups: string[]) => string;
+/** A replacement function as `String.prototype.replace` calls it: the match, its groups, then offset and text. */
+export type Replacer = (match: string, ...groupsOffsetText: never[]) => string;
 export type SecretPattern = readonly [name: string, pattern: RegExp, replacement: string | Replacer];
 
 /** Names whose values are secrets whatever they look like. */
@@ -53,6 +54,14 @@ export function secretUnder(name: string, value: string): boolean {
 
 const quoted = (value: string) => value.startsWith('"') || value.startsWith("'");
 
+const KEY_CHAR = /[A-Za-z0-9_.-]/;
+/** The key right before `end` (letters, digits, `_`, `.`, `-`; its last 64 characters at most). */
+function keyBefore(text: string, end: number): string {
+  let start = end;
+  while (start > 0 && end - start < 64 && KEY_CHAR.test(text.charAt(start - 1))) start--;
+  return text.slice(start, end);
+}
+
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   // PEM private keys, also cut-off ones without their END line (the lazy run stops at the first END).
   ["pem private key", /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g, REDACTED],
@@ -81,7 +90,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   // npm access tokens.
   ["npm token", /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{16,}/g, REDACTED],
   // Credentials in URLs: scheme://user:password@host.
-  ["url userinfo", /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{1,256}):[^\s/@]{1,256}@/gi, (_m, head: string) => `${head}:${REDACTED}@`],
+  ["url userinfo", /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}:\/\/[^\s/:@]{1,256}):[^\s/@]{1,256}@/gi, (_m, head: string) => `${head}:${REDACTED}@`],
   // URL query values named key/sig/signature/token/code/secret/… (and `&name=value` pairs anywhere).
   [
     "url query value",
@@ -96,14 +105,17 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     /\b(Bearer|Basic|token)([ \t]{1,8})([A-Za-z0-9._~+/=-]{1,4096})/gi,
     (match, scheme: string, space: string, value: string) => (looksSecret(value) ? `${scheme}${space}${REDACTED}` : match),
   ],
-  // key=value / key: value pairs (query strings, env dumps, JSON-ish text) whose key names a secret.
+  // key=value / key: value pairs (query strings, env dumps, JSON-ish text) whose key names a secret. The pattern
+  // starts at the separator (rare), and the key is read backwards from there (at most 64 characters), so no
+  // character of a long word is a start of its own.
   [
     "secret-named value",
-    /([A-Za-z0-9_.-]{1,64})(["']?[ \t]{0,8}[=:][ \t]{0,8})("[^"\r\n]{0,1024}"|'[^'\r\n]{0,1024}'|[^\s&,;"'}\])]{1,1024})/g,
-    (match, key: string, sep: string, value: string) => {
+    /(["']?[ \t]{0,8}[=:][ \t]{0,8})("[^"\r\n]{0,1024}"|'[^'\r\n]{0,1024}'|[^\s&,;"'}\])]{1,1024})/g,
+    (match, sep: string, value: string, offset: number, text: string) => {
+      const key = keyBefore(text, offset);
       const bare = quoted(value) ? value.slice(1, -1) : value;
-      if (!secretUnder(key, bare)) return match;
-      return `${key}${sep}${quoted(value) ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}`;
+      if (key === "" || !secretUnder(key, bare)) return match;
+      return `${sep}${quoted(value) ? `${value[0]}${REDACTED}${value[0]}` : REDACTED}`;
     },
   ],
 ];

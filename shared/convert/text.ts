@@ -25,11 +25,17 @@ export function stripControls(text: string): string {
 const plainRedactor = createRedactor();
 
 /**
+ * How far past the clip the patterns look: a token that starts before the clip ends within this (the longest
+ * formats are a few hundred characters; a PEM key cut here is still redacted, as a cut-off key).
+ */
+const TOKEN_REACH = 4096;
+
+/**
  * Event text as a failure carries it: bounded before any pattern runs, control characters stripped, secrets
  * redacted — before clipping, so a token on the clip boundary is removed whole — then clipped to `max`.
  */
 export function sanitize(text: string, max: number, redactor: Redactor = plainRedactor): string {
-  return clip(redactor.string(stripControls(boundForScan(text))), max);
+  return clip(redactor.string(stripControls(boundForScan(text, max + TOKEN_REACH))), max);
 }
 
 /** Keeps the last `LIMITS.logLines` non-empty lines, each sanitised and clipped. */
