@@ -69,7 +69,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   ["jwt", /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, REDACTED],
   // GitHub: classic/OAuth/user/server/refresh tokens, fine-grained PATs.
   ["github token", /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{8,}/g, REDACTED],
-  ["github fine-grained pat", /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{8,}/g, REDACTED],
+  ["github fine-grained pat", /\bgithub_pat_[A-Za-z0-9_]{8,}/g, REDACTED],
   // OpenAI (sk-…, sk-proj-…, sk-svcacct-…) and Anthropic (sk-ant-api03-…) keys.
   ["openai/anthropic key", /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,}/g, REDACTED],
   // Stripe secret and restricted keys, webhook signing secrets.
@@ -78,7 +78,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   // Google API keys.
   ["google api key", /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{16,}/g, REDACTED],
   // AWS access key ids.
-  ["aws access key id", /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{12,}/g, REDACTED],
+  ["aws access key id", /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{12,}/g, REDACTED],
   // Slack tokens (bot, user, app-level, config…) and webhook URLs.
   ["slack token", /(?<![A-Za-z0-9-])(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}/g, REDACTED],
   ["slack webhook", /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/_-]+/g, REDACTED],

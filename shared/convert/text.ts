@@ -1,4 +1,3 @@
-import stripAnsi from "strip-ansi";
 import { boundForScan, createRedactor, type Redactor } from "../redact";
 
 /** Bounds on what a failure carries, so one event cannot bloat the queue, storage or an issue body. */
@@ -14,12 +13,19 @@ export function clip(text: string, max: number): string {
   return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max - 1)}…`;
 }
 
-/** Control characters other than tab and newline (after ANSI escape sequences are removed whole). */
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/**
+ * ANSI escape sequences (ECMA-48), each removed whole: CSI (colours, cursor moves: ESC [ or 0x9B, parameter
+ * bytes, intermediate bytes, a final byte), OSC/DCS/APC/PM/SOS strings up to their BEL or ST terminator (OSC 8
+ * hyperlinks carry URLs), and two-character escapes. Disjoint classes in sequence: linear in the text (recheck
+ * proves it, tests/node/redaction-linear.test.ts). strip-ansi's pattern was not provably linear.
+ */
+export const ANSI_ESCAPES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\u001b[\]P^_X]|[\u009d\u0090\u009e\u009f\u0098])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -~]?/g;
+/** Control characters other than tab and newline (after the escape sequences are removed whole). */
+export const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
-/** ANSI escape sequences (colours, cursor moves, OSC hyperlinks) and other control characters removed; `\r\n` → `\n`. */
+/** ANSI escape sequences and other control characters removed; `\r\n` and a lone `\r` → `\n`. */
 export function stripControls(text: string): string {
-  return stripAnsi(text).replace(/\r\n?/g, "\n").replace(CONTROLS, "");
+  return text.replace(ANSI_ESCAPES, "").replace(/\r\n?/g, "\n").replace(CONTROLS, "");
 }
 
 const plainRedactor = createRedactor();

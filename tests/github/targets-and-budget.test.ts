@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecu
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { FailureMessage } from "../../shared/queue-message";
+import { MANIFEST_MAX_BYTES } from "../../workers/consumer/resolve-target";
 import worker from "../../workers/index";
 import { kernelPluginError } from "../helpers/events";
 import { eventually, github, writes } from "../helpers/github";
@@ -23,6 +24,16 @@ describe("target repo of a URL plugin", () => {
     await sendUrlPluginFailure(url);
     const [issue] = await eventually(() => github.issues(repo), (issues) => issues.length === 1);
     expect(issue?.body).toContain(`\`${url}\` (http)`);
+  });
+
+  it("is fallbackRepo when the manifest is larger than 64 KB, even if it names a repo (issue 13: bounded read)", async () => {
+    const named = pluginRepo("huge-manifest");
+    const fallback = pluginRepo("huge-fallback");
+    const url = `https://${named.split("/")[1]}.deno.dev`;
+    await github.manifest(`${url}/manifest.json`, { name: "x", short_name: `${named}@development`, padding: "p".repeat(MANIFEST_MAX_BYTES) });
+    await sendUrlPluginFailure(url, { fallbackRepo: fallback });
+    await eventually(() => github.issues(fallback), (issues) => issues.length === 1);
+    expect(await github.issues(named)).toEqual([]);
   });
 
   it("is fallbackRepo when the manifest does not name one", async () => {

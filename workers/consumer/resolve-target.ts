@@ -1,7 +1,10 @@
 import type { FailureEvent } from "../../shared/failure-event";
 import { repoFromShortName } from "../../shared/plugin-id";
+import { readJsonBounded } from "./bounded-body";
 
 export const MANIFEST_TIMEOUT_MS = 3_000;
+/** A manifest is a small JSON file; a larger body is not one (and is not read past this). */
+export const MANIFEST_MAX_BYTES = 64 * 1024;
 const FOUND_TTL_S = 3600;
 const MISSING_TTL_S = 300;
 const CACHE_ORIGIN = "https://manifest-cache.daemon-hotfix.internal/";
@@ -22,9 +25,11 @@ async function lookup(manifestUrl: string): Promise<string | null> {
   }
   let repo: string | null = null;
   try {
+    // The timeout covers reading the body too: the signal aborts the stream.
     const response = await fetch(manifestUrl, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(MANIFEST_TIMEOUT_MS) });
-    if (response.ok) {
-      const manifest = (await response.json()) as unknown;
+    if (!response.ok) await response.body?.cancel();
+    else {
+      const manifest = await readJsonBounded(response, MANIFEST_MAX_BYTES);
       repo = typeof manifest === "object" && manifest !== null && "short_name" in manifest ? repoFromShortName(manifest.short_name) : null;
     }
   } catch {
