@@ -71,6 +71,7 @@ export function convertHostile(input: string): FailureEvent {
 function viewOf(failure: FailureEvent, latest: string): ClusterView {
   return {
     fingerprint: "e".repeat(40),
+    grouping: "v2",
     repo: failure.target.repo,
     sample: failure,
     latest: { occurredAt: failure.occurredAt, message: latest, status: failure.status },
