@@ -13,8 +13,8 @@ function kernelKeyPair(): { publicKey: string; privateKey: string } {
   });
 }
 
-const queue = (deadLetterQueue?: string) => ({
-  maxBatchSize: 10,
+const queue = (deadLetterQueue?: string, maxBatchSize = 10) => ({
+  maxBatchSize,
   maxBatchTimeout: 0,
   maxRetries: 10,
   retryDelay: 0,
@@ -61,10 +61,14 @@ export default defineConfig(async () => {
             GITHUB_WRITE_SPACING_MS: "50",
             GITHUB_TIMEOUT_MS: "1000",
             RETRY_BASE_SECONDS: "1",
+            // Counters written per request, so a test reads them at once (the batching has a test of its own).
+            METRICS_FLUSH_SECONDS: "0",
             ...options.bindings,
           },
           queueConsumers: {
-            "daemon-hotfix-events": queue("daemon-hotfix-dlq"),
+            // As deployed (wrangler.toml): the counting consumer takes 100 a batch.
+            "daemon-hotfix-events": queue("daemon-hotfix-dlq", 100),
+            "daemon-hotfix-writes": queue(),
             "daemon-hotfix-dlq": queue(),
           },
           // Tests run offline: every outbound fetch is answered here — the fake AI at ai.test, GitHub (and plugin

@@ -91,6 +91,10 @@ export const ClusterState = v.object({
   reassertAfterMs: v.optional(v.nullable(v.number()), null),
   /** PR mode: what became of this cluster's auto-fix (one PR per cluster at most). */
   autofix: v.optional(v.nullable(Autofix), null),
+  /** GitHub steps failed in a row (transiently): the cluster's own retry back-off grows with it. */
+  stepFailures: v.optional(v.number(), 0),
+  /** A step given back (GitHub failed, or no write slot): not tried again before this time. */
+  retryAfterMs: v.optional(v.nullable(v.number()), null),
 });
 export type ClusterState = v.InferOutput<typeof ClusterState>;
 
@@ -114,9 +118,13 @@ export function clusterView(state: ClusterState): ClusterView {
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
 
-/** Counts one occurrence into a cluster (a new one when `state` is null). Pure. */
-export function addOccurrence(state: ClusterState | null, input: { fingerprint: string; grouping?: string; failure: FailureEvent; settings: ClusterSettings; nowMs: number }): ClusterState {
+/**
+ * Counts one occurrence into a cluster (a new one when `state` is null). Pure. `count` (default 1) is how many
+ * occurrences `failure` stands for: an aggregate of events shed at ingest counts them all, with one sample.
+ */
+export function addOccurrence(state: ClusterState | null, input: { fingerprint: string; grouping?: string; failure: FailureEvent; settings: ClusterSettings; nowMs: number; count?: number }): ClusterState {
   const { failure } = input;
+  const count = Math.max(1, input.count ?? 1);
   const occurrence = occurrenceOf(failure);
   const ref = failure.plugin.ref;
   if (!state) {
@@ -130,7 +138,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       latest: { occurredAt: failure.occurredAt, message: failure.message, status: failure.status },
       recent: [occurrence],
       refs: ref ? [ref] : [],
-      total: 1,
+      total: count,
       reflected: 0,
       commentedTotal: 0,
       commentedAt: now,
@@ -150,6 +158,8 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       flushRequestedMs: 0,
       reassertAfterMs: null,
       autofix: null,
+      stepFailures: 0,
+      retryAfterMs: null,
     };
   }
   const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
@@ -159,7 +169,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
     latest: newest ? { occurredAt: failure.occurredAt, message: failure.message, status: failure.status } : state.latest,
     recent: [...state.recent, occurrence].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-MAX_RECENT),
     refs: ref && !state.refs.includes(ref) ? [...state.refs, ref].slice(-10) : state.refs,
-    total: state.total + 1,
+    total: state.total + count,
     lastEventMs: Math.max(state.lastEventMs, input.nowMs),
     firstSeen: earlier(state.firstSeen, failure.occurredAt),
     lastSeen: later(state.lastSeen, failure.occurredAt),
@@ -180,8 +190,11 @@ export function isSilenced(issue: IssueState): boolean {
  * per window and body edits at most every `updateIntervalSeconds`.
  */
 export function decide(state: ClusterState, nowMs: number): Decision {
-  if (state.blocked && state.blocked.untilMs > nowMs) return null;
+  // Refused for good, for a window: then try again (a count update still owed is finished then).
+  if (state.blocked && state.blocked.untilMs > nowMs) return { wakeAtMs: state.blocked.untilMs };
   if (state.lease && state.lease.untilMs > nowMs) return { wakeAtMs: state.lease.untilMs };
+  const retryAfter = state.retryAfterMs ?? null;
+  if (retryAfter !== null && nowMs < retryAfter) return { wakeAtMs: retryAfter };
   if (!state.issue) {
     // A create GitHub may still apply late: look for its issue only once it can no longer land.
     const notBefore = state.reassertAfterMs ?? null;

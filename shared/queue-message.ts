@@ -2,12 +2,22 @@ import * as v from "valibot";
 import { FailureEvent } from "./failure-event";
 import { Settings } from "./settings";
 
+/** A cluster's key: 40 hex digits (shared/fingerprint.ts). */
+const FingerprintHex = v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/));
+
 /** What ingest puts on the events queue: one redacted failure and the settings it was accepted under. */
 export const FailureMessage = v.object({
   version: v.literal(1),
   type: v.literal("failure"),
   failure: FailureEvent,
   settings: Settings,
+  /**
+   * The failure's cluster, computed once at ingest (absent while the target repo still has to come from the
+   * plugin's manifest: the consumer computes it after resolving the repo).
+   */
+  fingerprint: v.optional(FingerprintHex),
+  /** The grouping version `fingerprint` was computed under (shared/grouping/versions.ts). */
+  grouping: v.optional(v.string()),
   /** The redacted event payload, only when `settings.keepRawPayload` is true. */
   raw: v.optional(v.unknown()),
   /** Put back by an operator from the dead letters: the cluster tries GitHub again even if it was refused. */
@@ -15,15 +25,34 @@ export const FailureMessage = v.object({
 });
 export type FailureMessage = v.InferOutput<typeof FailureMessage>;
 
-/** A cluster asking the consumer to bring its issue up to date (sent by the cluster's alarm). */
+/**
+ * Events ingest answered `rate_limited`, still counted in their failure: the per-repo gate aggregates them and
+ * forwards one message per fingerprint per interval, never one per shed event. `id` names the aggregate, so a
+ * redelivered one is counted once; `failure` is the newest shed event (its sample), `count` how many it stands for.
+ */
+export const ShedMessage = v.object({
+  version: v.literal(1),
+  type: v.literal("shed"),
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  failure: FailureEvent,
+  settings: Settings,
+  fingerprint: v.optional(FingerprintHex),
+  grouping: v.optional(v.string()),
+  count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** The oldest shed event's own time (the processing lag is measured from it). */
+  firstAt: v.string(),
+});
+export type ShedMessage = v.InferOutput<typeof ShedMessage>;
+
+/** A cluster asking the consumer to bring its issue up to date (sent on the writes queue). */
 export const FlushMessage = v.object({
   version: v.literal(1),
   type: v.literal("flush"),
-  fingerprint: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/)),
+  fingerprint: FingerprintHex,
   repo: v.string(),
 });
 export type FlushMessage = v.InferOutput<typeof FlushMessage>;
 
-/** Every message of the events queue. */
-export const QueueMessage = v.variant("type", [FailureMessage, FlushMessage]);
+/** Every message of the events queue (counting). */
+export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, FlushMessage]);
 export type QueueMessage = v.InferOutput<typeof QueueMessage>;

@@ -1,5 +1,6 @@
 import { consumeDeadLetters } from "./consumer/dead-letters";
 import { consumeFailures } from "./consumer/queue";
+import { consumeWrites } from "./consumer/writes";
 import { createApp } from "./ingest/app";
 import { housekeeping } from "./maintenance/housekeeping";
 
@@ -14,10 +15,16 @@ export function isDeadLetterQueue(queue: string): boolean {
   return queue.endsWith("-dlq");
 }
 
+/** True for the writes queue (`daemon-hotfix-writes`, or an environment's `…-writes`): the clusters' GitHub steps. */
+export function isWritesQueue(queue: string): boolean {
+  return queue.endsWith("-writes");
+}
+
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   async queue(batch, env, _ctx) {
     if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
+    else if (isWritesQueue(batch.queue)) await consumeWrites(batch, env);
     else await consumeFailures(batch, env);
   },
   /** The daily cron (wrangler.toml `[triggers]`): D1 housekeeping. */

@@ -1,15 +1,14 @@
 import { generateKeyPairSync } from "node:crypto";
-import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createAppAuth } from "@octokit/auth-app";
 import { describe, expect, it } from "vitest";
 import type { FailureMessage } from "../../shared/queue-message";
 import { configOf } from "../../workers/config";
 import { ConfigError, credentialsFrom, toPkcs8 } from "../../workers/config/github-credentials";
-import worker from "../../workers/index";
 import { createApp } from "../../workers/ingest/app";
 import { kernelPluginError } from "../helpers/events";
-import { recordRetryDelays } from "../helpers/queue";
+import { consumeWith } from "../helpers/queue";
 import { jsonRequest, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 
 const rsa = (type: "pkcs1" | "pkcs8") =>
@@ -99,26 +98,29 @@ describe("GET /healthz", () => {
 });
 
 describe("a deployed Worker without GitHub credentials", () => {
-  it("keeps the event on the queue, and says why in the logs and the metrics", async () => {
+  it("counts the event, asks GitHub again every 5 minutes, and says why in the logs and the metrics", async () => {
     const queue = new RecordingQueue();
     const repo = `acme/nocreds-${crypto.randomUUID().slice(0, 8)}`;
     const [owner, name] = repo.split("/");
     await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name } }))), { EVENTS: queue });
+    const message = queue.sent[0] as FailureMessage;
     const noCredentials = { ...env, GITHUB_TOKEN: "", APP_ID: "", APP_PRIVATE_KEY: "" } as Env;
-    const batch = createMessageBatch("daemon-hotfix-events", [{ id: `nocreds-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: queue.sent[0] as FailureMessage }]);
-    const delays = recordRetryDelays(batch);
     const errors: string[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args.map(String).join(" "));
+    let batches;
     try {
-      const ctx = createExecutionContext();
-      await worker.queue(batch, noCredentials, ctx);
-      await waitOnExecutionContext(ctx);
-      expect((await getQueueResult(batch, ctx)).retryMessages).toHaveLength(1);
+      batches = await consumeWith(noCredentials, [message], `nocreds-${crypto.randomUUID()}`);
     } finally {
       console.error = original;
     }
-    expect(delays).toEqual([300]);
+    // Counted at once (credentials are needed only to write), and the flush given back to its cluster.
+    expect(batches.writes).toHaveLength(1);
+    const cluster = env.CLUSTER.getByName(message.fingerprint ?? "");
+    expect((await cluster.snapshot())?.total).toBe(1);
+    const alarm = await runInDurableObject(cluster, (_instance, state) => state.storage.getAlarm());
+    expect((alarm ?? 0) - Date.now()).toBeGreaterThan(290_000);
+    expect((alarm ?? 0) - Date.now()).toBeLessThanOrEqual(300_000);
     expect(errors.join("\n")).toContain("misconfigured: cannot write to GitHub");
     const counted = await env.DB.prepare(`SELECT SUM(value) AS n FROM counters WHERE name = 'config_errors'`).first<{ n: number }>();
     expect(counted?.n).toBeGreaterThanOrEqual(1);

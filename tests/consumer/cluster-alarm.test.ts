@@ -23,7 +23,7 @@ function failure(): FailureEvent {
   return { ...c.failure, eventId: crypto.randomUUID().replaceAll("-", "") };
 }
 
-/** A queue whose sends wait until released (or fail), standing in for the cluster's EVENTS binding. */
+/** A queue whose sends wait until released (or fail), standing in for the cluster's WRITES binding. */
 function heldQueue(outcome: "sent" | "fails" = "sent") {
   const sent: FlushMessage[] = [];
   let release = () => {};
@@ -40,15 +40,20 @@ function heldQueue(outcome: "sent" | "fails" = "sent") {
   return { queue: queue as unknown as Queue, sent, release };
 }
 
-/** Swaps the object's EVENTS binding (the DurableObject base class keeps `env` as a plain field). */
+/** Swaps the object's WRITES binding (the DurableObject base class keeps `env` as a plain field). */
 function useQueue(instance: ClusterObject, queue: Queue): void {
-  (instance as unknown as { env: Env }).env = { ...env, EVENTS: queue };
+  (instance as unknown as { env: Env }).env = { ...env, WRITES: queue };
+}
+
+function record(instance: ClusterObject, fingerprint: string, nowMs: number) {
+  const f = failure();
+  return instance.recordMany({ fingerprint, entries: [{ id: f.eventId, failure: f, settings }], nowMs });
 }
 
 /** A cluster whose first event's create lease has already run out, so its alarm asks the consumer to act. */
 function withExpiredLease(instance: ClusterObject, fingerprint: string): void {
-  const first = instance.record({ fingerprint, failure: failure(), settings, nowMs: Date.now() - 10_000, leaseMs: 1 });
-  expect(first.plan?.kind).toBe("create");
+  expect(record(instance, fingerprint, Date.now() - 10_000).flush).toBe(true);
+  expect(instance.plan(Date.now() - 10_000, { leaseMs: 1 })?.kind).toBe("create");
 }
 
 describe("cluster alarm", () => {
@@ -62,7 +67,7 @@ describe("cluster alarm", () => {
 
       const alarm = instance.alarm();
       // While the flush is on its way, three more occurrences arrive.
-      for (let i = 0; i < 3; i++) instance.record({ fingerprint, failure: failure(), settings, nowMs: Date.now() });
+      for (let i = 0; i < 3; i++) record(instance, fingerprint, Date.now());
       held.release();
       await alarm;
 

@@ -135,7 +135,8 @@ describe("a grouping upgrade mid-stream", () => {
     expect(await linkedOne.link({ version: "v1", fingerprint: b ?? "" }, Date.now())).toEqual({ kind: "link", to: { version: "v1", fingerprint: b } });
     expect(await linkedOne.link({ version: "v1", fingerprint: c ?? "" }, Date.now())).toEqual({ kind: "link", to: { version: "v1", fingerprint: b } });
     const cluster = env.CLUSTER.getByName(c ?? "");
-    await cluster.record({ fingerprint: c ?? "", grouping: "v2", failure: (await queued(pluginRepo("link"), "boom")).failure, settings: { windowMinutes: 60, updateIntervalSeconds: 3600, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } }, nowMs: Date.now() });
+    const boom = (await queued(pluginRepo("link"), "boom")).failure;
+    await cluster.recordMany({ fingerprint: c ?? "", grouping: "v2", entries: [{ id: boom.eventId, failure: boom, settings: { windowMinutes: 60, updateIntervalSeconds: 3600, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } } }], nowMs: Date.now() });
     expect(await cluster.link({ version: "v1", fingerprint: b ?? "" }, Date.now())).toEqual({ kind: "cluster" });
     expect(await cluster.probe()).toEqual({ kind: "cluster" });
   });

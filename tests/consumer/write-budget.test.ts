@@ -32,4 +32,30 @@ describe("write budget (one per token)", () => {
     expect(await budget.reserve(T0, limits, 5_000)).toEqual({ granted: false, retryAtMs: T0 + 30_000 });
     expect(await budget.reserve(T0 + 29_000, limits, 5_000)).toEqual({ granted: true, atMs: T0 + 30_000 });
   });
+
+  it("serves a new failure's first issue before other writes (creates first)", async () => {
+    const budget = env.WRITE_BUDGET.getByName(`budget-${crypto.randomUUID()}`);
+    const roomy = { perMinute: 80, perHour: 500, spacingMs: 1000 };
+    // Edits in line: each waits at most its allowed wait; the next one is told to come back later.
+    for (const at of [0, 1000, 2000]) expect(await budget.reserve(T0, roomy, 2000)).toEqual({ granted: true, atMs: T0 + at });
+    expect(await budget.reserve(T0, roomy, 2000)).toEqual({ granted: false, retryAtMs: T0 + 3000 });
+    // A create arriving now takes the next slot, ahead of the edit told to come back then.
+    expect(await budget.reserve(T0, roomy, 5000, { kind: "create", requester: "new-failure" })).toEqual({ granted: true, atMs: T0 + 3000 });
+    expect(await budget.reserve(T0 + 3000, roomy, 2000)).toEqual({ granted: true, atMs: T0 + 4000 });
+  });
+
+  it("grants no other write while a refused create waits for its slot", async () => {
+    const budget = env.WRITE_BUDGET.getByName(`budget-${crypto.randomUUID()}`);
+    for (let i = 0; i < 3; i++) expect((await budget.reserve(T0 + i * 1000, limits, 5000)).granted).toBe(true);
+    const refused = await budget.reserve(T0 + 3000, limits, 5000, { kind: "create", requester: "fp-1" });
+    expect(refused.granted).toBe(false);
+    const createAt = refused.granted ? 0 : refused.retryAtMs;
+    // An edit asking meanwhile is sent behind the waiting create …
+    const edit = await budget.reserve(T0 + 4000, limits, 10_000_000);
+    expect(edit.granted).toBe(false);
+    expect(edit.granted ? 0 : edit.retryAtMs).toBeGreaterThan(createAt);
+    // … which gets its slot when it comes back, after which edits are served again.
+    expect(await budget.reserve(createAt, limits, 5000, { kind: "create", requester: "fp-1" })).toEqual({ granted: true, atMs: createAt });
+    expect((await budget.reserve(createAt + 1000, limits, 5000)).granted).toBe(true);
+  });
 });

@@ -1,10 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
-import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { FailureMessage } from "../../shared/queue-message";
-import worker from "../../workers/index";
 import { kernelPluginError } from "../helpers/events";
+import { consumeWith } from "../helpers/queue";
 import { eventually, github, GITHUB_API } from "../helpers/github";
 import { AUTH_TOKEN_CANARY, jsonRequest, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 import { unique } from "../helpers/send";
@@ -30,10 +28,7 @@ async function deliver(repo: string, n = 1): Promise<void> {
     const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, requestId: unique(), timestamp: new Date().toISOString() });
     await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0 } })), { EVENTS: queue });
   }
-  const batch = createMessageBatch("daemon-hotfix-events", (queue.sent as FailureMessage[]).map((body, i) => ({ id: `app-${unique()}-${i}`, timestamp: new Date(), attempts: 1, body })));
-  const ctx = createExecutionContext();
-  await worker.queue(batch, appEnv, ctx);
-  await waitOnExecutionContext(ctx);
+  await consumeWith(appEnv, queue.sent, `app-${unique()}`);
 }
 
 beforeAll(async () => {

@@ -177,29 +177,31 @@ describe("GitHub faults never lose an accepted event", () => {
     expect((await writes(repo)).filter((c) => c.method === "POST" && c.path.endsWith("/issues"))).toHaveLength(1);
   });
 
-  it("still files one issue when the consumer died after GitHub created it (the redelivered event takes over)", async () => {
+  it("still files one issue when the consumer died after GitHub created it (the redelivered flush takes over)", async () => {
     const repo = pluginRepo("crash");
     const queue = new RecordingQueue();
     const [owner, name] = repo.split("/");
     await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, requestId: unique() }))), { EVENTS: queue });
     const message = queue.sent[0] as FailureMessage;
-    const fp = (await import("../../shared/fingerprint")).fingerprint;
-    const fingerprint = await fp(message.failure, []);
+    const fingerprint = message.fingerprint ?? "";
     const cluster = env.CLUSTER.getByName(fingerprint);
-    // The first consumer gets the create step and GitHub creates the issue — then the consumer dies.
-    const recorded = await cluster.record({ fingerprint, failure: message.failure, settings: { windowMinutes: 60, updateIntervalSeconds: 1, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } }, nowMs: Date.now() });
-    expect(recorded.plan?.kind).toBe("create");
+    const settings = { windowMinutes: 60, updateIntervalSeconds: 1, issueLabels: [], notify: [], modes: ["issue" as const], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" as const } };
+    expect((await cluster.recordMany({ fingerprint, entries: [{ id: message.failure.eventId, failure: message.failure, settings }], nowMs: Date.now() })).flush).toBe(true);
+    // The consumer of the flush gets the create step and GitHub creates the issue — then the consumer dies.
+    const flushId = `flush-${unique()}`;
+    expect((await cluster.plan(Date.now(), { holder: `flush:${flushId}` }))?.kind).toBe("create");
     const created = await fetch(`https://api.github.test/repos/${repo}/issues`, {
       method: "POST",
       headers: { authorization: `token ${env.GITHUB_TOKEN}`, "content-type": "application/json", "user-agent": "test" },
       body: JSON.stringify({ title: "crashed create", body: `<!-- daemon-hotfix:fingerprint=${fingerprint} -->\ncreated before the crash` }),
     });
     expect(created.status).toBe(201);
-    // The queue redelivers the event.
-    const batch = createMessageBatch("daemon-hotfix-events", [{ id: `m-${unique()}`, timestamp: new Date(), attempts: 2, body: message }]);
+    // The queue redelivers the flush (same message id): it takes the lease over at once, finds the issue, carries on.
+    const batch = createMessageBatch("daemon-hotfix-writes", [{ id: flushId, timestamp: new Date(), attempts: 2, body: { version: 1, type: "flush", fingerprint, repo } }]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     await waitOnExecutionContext(ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([flushId]);
     const [issue] = await eventually(() => github.issues(repo), (issues) => occurrences(issues[0]?.body ?? null) === 1);
     expect(await github.issues(repo)).toHaveLength(1);
     expect(issue?.number).toBe(1);

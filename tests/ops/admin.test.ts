@@ -46,6 +46,11 @@ describe("GET /metrics", () => {
     const repo = pluginRepo("metrics");
     for (let i = 0; i < 3; i++) await sendFailure(repo, { settings: { updateIntervalSeconds: 1 } });
     await eventually(() => github.issues(repo), (issues) => issues.length === 1 && occurrences(issues[0]?.body ?? null) === 3);
+    // The writes consumer counts its requests when its batch ends, just after GitHub has the issue.
+    await eventually(
+      () => env.DB.prepare(`SELECT SUM(value) AS n FROM counters WHERE name = 'issues_created'`).first<{ n: number | null }>(),
+      (row) => (row?.n ?? 0) >= 1,
+    );
     const res = await get("/metrics");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");

@@ -116,9 +116,9 @@ describe("cluster decisions", () => {
     expect(decide(state, T0 + 60 * 60_000)).toEqual({ kind: "refresh" });
   });
 
-  it("does nothing while GitHub refused the cluster for good", () => {
+  it("does nothing while GitHub refused the cluster for good, and wakes when the refusal's window ends", () => {
     const state = { ...add(null), blocked: { reason: "404", untilMs: T0 + 1000 } };
-    expect(decide(state, T0)).toBeNull();
+    expect(decide(state, T0)).toEqual({ wakeAtMs: T0 + 1000 });
     expect(decide(state, T0 + 1000)).toEqual({ kind: "create" });
   });
 

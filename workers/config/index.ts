@@ -47,6 +47,11 @@ export interface Config {
   retryBaseSeconds: number;
   /** Grouping upgrades (issue 18): how long the previous grouping version's clusters are still consulted. */
   grouping: { transitionDays: number };
+  /**
+   * `METRICS_FLUSH_SECONDS` in ms: ingest's counters are gathered per isolate and written to D1 at most this often
+   * (0: at once, per request).
+   */
+  metricsFlushMs: number;
   autofix: { apiUrl: string; model: string; apiKey: string } | null;
   /** Everything wrong with the configuration, in words an operator can act on (the kernel key is checked apart: it needs crypto). */
   problems: string[];
@@ -115,6 +120,7 @@ export function configOf(env: Env): Config {
     },
     retryBaseSeconds: nonNegative(env.RETRY_BASE_SECONDS, 2),
     grouping: { transitionDays: nonNegative(env.GROUPING_TRANSITION_DAYS, DEFAULT_TRANSITION_DAYS) },
+    metricsFlushMs: Math.min(30, nonNegative(env.METRICS_FLUSH_SECONDS, 2)) * 1000,
     autofix: env.AUTOFIX_API_URL && env.AUTOFIX_MODEL ? { apiUrl: env.AUTOFIX_API_URL, model: env.AUTOFIX_MODEL, apiKey: env.AUTOFIX_API_KEY ?? "" } : null,
     problems,
   };

@@ -2,21 +2,19 @@ import * as v from "valibot";
 import type { ClusterSettings } from "../../shared/cluster-state";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { GroupingKey } from "../../shared/grouping/route";
-import type { FingerprintRule } from "../../shared/settings";
-import { type FailureMessage, type FlushMessage, QueueMessage } from "../../shared/queue-message";
-import { toFieldIssues } from "../../shared/validation";
-import { ConfigError, configOf } from "../config";
-import { createOctokit } from "../github/client";
-import { repoAuth } from "../github/credentials";
-import { GitHubFailure, GitHubWriter } from "../github/writer";
-import { batchGrouping, type GroupingOptions } from "../grouping/batch";
+import { type GroupingVersion, isGroupingVersion } from "../../shared/grouping/versions";
 import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
+import { type FailureMessage, type FlushMessage, QueueMessage, type ShedMessage } from "../../shared/queue-message";
+import type { Settings } from "../../shared/settings";
+import { toFieldIssues } from "../../shared/validation";
+import { configOf } from "../config";
+import type { RecordEntry } from "../durable/cluster";
+import { batchGrouping, type GroupingOptions } from "../grouping/batch";
 import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
 import { recordEventError, storeDeadLetter } from "./dead-letters";
 import { settingsFor } from "./effective-settings";
 import { resolveTarget } from "./resolve-target";
-import { type PlanOutcome, runPlan } from "./run-plan";
 
 /** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
 export const MAX_ATTEMPTS = 8;
@@ -29,8 +27,18 @@ export function backoffSeconds(attempts: number, base = 2): number {
   return Math.min(900, Math.max(1, Math.round(base ** Math.min(attempts, 12))));
 }
 
-function clusterSettings(s: FailureMessage["settings"]): ClusterSettings {
-  return { windowMinutes: s.windowMinutes, updateIntervalSeconds: s.updateIntervalSeconds, issueLabels: s.issueLabels, notify: s.notify, modes: s.modes, riskPolicy: s.riskPolicy };
+export function clusterSettings(settings: Settings): ClusterSettings {
+  return { windowMinutes: settings.windowMinutes, updateIntervalSeconds: settings.updateIntervalSeconds, issueLabels: settings.issueLabels, notify: settings.notify, modes: settings.modes, riskPolicy: settings.riskPolicy };
+}
+
+/** A batch's messages for one fingerprint: counted by one call to its cluster. */
+interface Group {
+  fingerprint: string;
+  grouping: GroupingVersion;
+  repo: string;
+  entries: Array<RecordEntry & { lagFromMs: number; receivedMs: number }>;
+  messages: Message<unknown>[];
+  unblock: boolean;
 }
 
 interface Context {
@@ -39,65 +47,94 @@ interface Context {
   metrics: MetricsBuffer;
   /** Background work (index writes, error notes) the invocation must finish. */
   pending: Promise<void>[];
-  /** The writer for a repo's credentials (one per token or App installation, shared within the batch). */
-  writerFor: (repo: string) => Promise<GitHubWriter>;
-  /** The cluster a failure is counted in (its fingerprint under the grouping version that holds it). */
-  clusterOf: (failure: FailureEvent, rules: readonly FingerprintRule[]) => Promise<GroupingKey>;
+  /** Flushes the clusters asked for: sent on the writes queue once the batch is counted. */
+  flushes: FlushMessage[];
+  startedMs: number;
+  /** Which cluster a failure goes to (issue 18's grouping versions and their transition). */
+  route: ReturnType<typeof batchGrouping>;
 }
 
-function countOutcome(ctx: Context, outcome: PlanOutcome): void {
-  for (const step of outcome.steps) {
-    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed", autofixed: "autofix_decisions" }[step];
-    ctx.metrics.inc(name);
-  }
-  if (outcome.snapshot) ctx.pending.push(upsertClusterIndex(ctx.env.DB, outcome.snapshot));
+/**
+ * The cluster a message's failure is counted in: the fingerprint carried from ingest, unless the repo had to be
+ * resolved here first or a grouping transition is under way (workers/grouping/: then the keys are computed and the
+ * cluster objects asked, once per pair of keys per batch).
+ */
+async function clusterOf(body: FailureMessage | ShedMessage, ctx: Context): Promise<{ key: GroupingKey; failure: FailureEvent }> {
+  const failure = await resolveTarget(body.failure);
+  const carried = body.fingerprint && body.grouping && isGroupingVersion(body.grouping) && failure === body.failure ? { fingerprint: body.fingerprint, version: body.grouping } : undefined;
+  return { key: await ctx.route(failure, body.settings.fingerprintRules, carried), failure };
 }
 
-async function handleFailure(message: FailureMessage, ctx: Context): Promise<"done" | { deadLetter: string }> {
-  const failure = await resolveTarget(message.failure);
-  let key = await ctx.clusterOf(failure, message.settings.fingerprintRules);
-  let cluster = ctx.env.CLUSTER.getByName(key.fingerprint);
-  const input = { failure, settings: clusterSettings(settingsFor(ctx.env, message.settings, failure)), nowMs: Date.now(), ...(message.replay ? { unblock: true } : {}) };
-  let recorded = await cluster.record({ ...input, fingerprint: key.fingerprint, grouping: key.version });
-  if (recorded.redirect) {
-    // This fingerprint's failure joined its previous-version cluster during a grouping transition: count it there.
-    key = recorded.redirect;
-    cluster = ctx.env.CLUSTER.getByName(key.fingerprint);
-    recorded = await cluster.record({ ...input, fingerprint: key.fingerprint, grouping: key.version });
+/** Retries a message whose counting failed (the cluster could not be reached), dead-lettering it after MAX_ATTEMPTS. */
+async function retryLater(message: Message<unknown>, error: unknown, ctx: Context): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  const eventId = eventIdOf(message.body);
+  if (message.attempts >= MAX_ATTEMPTS) {
+    await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `retries exhausted after ${message.attempts} attempts: ${reason}`, attempts: message.attempts, body: message.body });
+    message.ack();
+    return;
   }
-  if (!recorded.duplicate) {
-    ctx.metrics.inc("events_processed", { plugin: failure.plugin.id, repo: failure.target.repo, category: failure.category });
-    ctx.metrics.observe("processing_lag_seconds", (Date.now() - Date.parse(failure.occurredAt)) / 1000, LAG_BUCKETS);
-  }
-  if (recorded.blocked || (!recorded.plan && recorded.total === 1)) ctx.pending.push(cluster.snapshot().then((s) => (s ? upsertClusterIndex(ctx.env.DB, s) : undefined)));
-  if (recorded.blocked) return { deadLetter: recorded.blocked };
-  if (recorded.plan) {
-    try {
-      countOutcome(ctx, await runPlan(recorded.plan, cluster, () => ctx.writerFor(recorded.plan?.repo ?? failure.target.repo), ctx.env));
-    } catch (error) {
-      ctx.pending.push(cluster.snapshot().then((s) => (s ? upsertClusterIndex(ctx.env.DB, s) : undefined)));
-      throw error;
-    }
-  }
-  return "done";
+  const delaySeconds = backoffSeconds(message.attempts, configOf(ctx.env).retryBaseSeconds);
+  ctx.metrics.inc("retries", { reason: "cluster" });
+  if (eventId) ctx.pending.push(recordEventError(ctx.env.DB, eventId, reason, message.attempts));
+  console.warn(JSON.stringify({ msg: "retrying event", eventId, attempts: message.attempts, delaySeconds, reason }));
+  message.retry({ delaySeconds });
 }
 
-async function handleFlush(message: FlushMessage, ctx: Context): Promise<void> {
-  const cluster = ctx.env.CLUSTER.getByName(message.fingerprint);
-  const plan = await cluster.plan(Date.now());
-  if (plan) countOutcome(ctx, await runPlan(plan, cluster, () => ctx.writerFor(plan.repo), ctx.env));
+function eventIdOf(body: unknown): string | undefined {
+  const parsed = v.safeParse(QueueMessage, body);
+  if (!parsed.success) return undefined;
+  return parsed.output.type === "failure" ? parsed.output.failure.eventId : parsed.output.type === "shed" ? parsed.output.id : undefined;
 }
 
-async function handleMessage(message: Message<unknown>, ctx: Context): Promise<void> {
-  const started = Date.now();
+async function recordGroup(group: Group, ctx: Context): Promise<void> {
+  const { env } = ctx;
+  let recorded;
   try {
-    await handleMessageTimed(message, ctx);
-  } finally {
-    ctx.metrics.observe("processing_duration_seconds", (Date.now() - started) / 1000, DURATION_BUCKETS);
+    const record = (key: GroupingKey) => {
+      ctx.metrics.inc("do_requests", { component: "consumer", object: "cluster" });
+      return env.CLUSTER.getByName(key.fingerprint).recordMany({
+        fingerprint: key.fingerprint,
+        grouping: key.version,
+        entries: group.entries.map(({ lagFromMs: _lag, receivedMs: _received, ...entry }) => entry),
+        nowMs: Date.now(),
+        ...(group.unblock ? { unblock: true } : {}),
+      });
+    };
+    recorded = await record({ fingerprint: group.fingerprint, version: group.grouping });
+    if (recorded.redirect) {
+      // This fingerprint's failure joined its previous-version cluster during a grouping transition: count it there.
+      group.fingerprint = recorded.redirect.fingerprint;
+      recorded = await record(recorded.redirect);
+    }
+  } catch (error) {
+    for (const message of group.messages) await retryLater(message, error, ctx);
+    return;
+  }
+  const fresh = new Set(recorded.fresh);
+  const now = Date.now();
+  for (const entry of group.entries) {
+    if (!fresh.has(entry.id)) continue;
+    fresh.delete(entry.id); // an id twice in one batch is counted once
+    const count = entry.count ?? 1;
+    ctx.metrics.inc("events_processed", { plugin: entry.failure.plugin.id, repo: entry.failure.target.repo, category: entry.failure.category }, count);
+    ctx.metrics.observe("processing_lag_seconds", (now - entry.lagFromMs) / 1000, LAG_BUCKETS, {}, count);
+  }
+  if (recorded.snapshot) {
+    ctx.pending.push(upsertClusterIndex(env.DB, recorded.snapshot));
+    ctx.metrics.inc("d1_statements", { component: "consumer" });
+  }
+  if (recorded.flush) ctx.flushes.push({ version: 1, type: "flush", fingerprint: group.fingerprint, repo: group.repo });
+  for (const message of group.messages) {
+    // Counted; while GitHub refuses the cluster for good, each event is also dead-lettered for an operator's replay.
+    if (recorded.blocked) await storeDeadLetter(env.DB, { id: message.id, queue: ctx.queue, reason: `permanent: ${recorded.blocked}`, attempts: message.attempts, body: message.body });
+    message.ack();
+    ctx.metrics.observe("processing_duration_seconds", (Date.now() - ctx.startedMs) / 1000, DURATION_BUCKETS);
   }
 }
 
-async function handleMessageTimed(message: Message<unknown>, ctx: Context): Promise<void> {
+/** Sorts one message into its fingerprint's group (or deals with it at once: unreadable, or a flush). */
+async function sortMessage(message: Message<unknown>, groups: Map<string, Group>, ctx: Context): Promise<void> {
   const parsed = v.safeParse(QueueMessage, message.body);
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.issues).map((i) => `${i.path}: ${i.message}`).join("; ");
@@ -106,76 +143,52 @@ async function handleMessageTimed(message: Message<unknown>, ctx: Context): Prom
     return;
   }
   const body = parsed.output;
-  const eventId = body.type === "flush" ? `flush:${body.fingerprint}` : body.failure.eventId;
-  try {
-    if (body.type === "flush") await handleFlush(body, ctx);
-    else {
-      const result = await handleFailure(body, ctx);
-      if (result !== "done") {
-        await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `permanent: ${result.deadLetter}`, attempts: message.attempts, body: message.body });
-      }
-    }
+  if (body.type === "flush") {
+    // A flush sent here by an earlier version: its place is the writes queue.
+    ctx.flushes.push(body);
     message.ack();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      // Nothing to process with: keep the event (it waits for the operator) and say so loudly.
-      console.error(JSON.stringify({ msg: "misconfigured: cannot write to GitHub", error: error.message, eventId }));
-      ctx.metrics.inc("config_errors", { reason: "github_credentials" });
-    }
-    const classified = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error), ...(error instanceof ConfigError ? { delayMs: 300_000 } : {}) };
-    if (classified.kind === "permanent") {
-      if (body.type === "failure") await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `permanent: ${classified.reason}`, attempts: message.attempts, body: message.body });
-      message.ack();
-      return;
-    }
-    if (message.attempts >= MAX_ATTEMPTS) {
-      if (body.type === "failure") await storeDeadLetter(ctx.env.DB, { id: message.id, queue: ctx.queue, reason: `retries exhausted after ${message.attempts} attempts: ${classified.reason}`, attempts: message.attempts, body: message.body });
-      message.ack();
-      return;
-    }
-    const advised = classified.delayMs !== undefined ? Math.ceil(classified.delayMs / 1000) : 0;
-    const delaySeconds = Math.min(43_200, Math.max(advised, backoffSeconds(message.attempts, configOf(ctx.env).retryBaseSeconds)));
-    ctx.metrics.inc("retries", { reason: classified.reason.includes("budget") ? "budget" : "github" });
-    if (body.type === "failure") ctx.pending.push(recordEventError(ctx.env.DB, eventId, classified.reason, message.attempts));
-    console.warn(JSON.stringify({ msg: "retrying event", eventId, attempts: message.attempts, delaySeconds, reason: classified.reason }));
-    message.retry({ delaySeconds });
+    return;
   }
+  let resolved;
+  try {
+    resolved = await clusterOf(body, ctx);
+  } catch (error) {
+    await retryLater(message, error, ctx);
+    return;
+  }
+  const { key } = resolved;
+  const group = groups.get(key.fingerprint) ?? { fingerprint: key.fingerprint, grouping: key.version, repo: resolved.failure.target.repo, entries: [], messages: [], unblock: false };
+  groups.set(key.fingerprint, group);
+  // The operator's floors, ceilings and PR gate apply to what the cluster is told (issue 12).
+  const settings = clusterSettings(settingsFor(ctx.env, body.settings, resolved.failure));
+  if (body.type === "failure") group.entries.push({ id: body.failure.eventId, failure: resolved.failure, settings, lagFromMs: Date.parse(resolved.failure.occurredAt), receivedMs: Date.parse(resolved.failure.receivedAt) });
+  else group.entries.push({ id: body.id, failure: resolved.failure, settings, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt) });
+  group.messages.push(message);
+  if (body.type === "failure" && body.replay) group.unblock = true;
 }
 
 /**
- * The events queue's consumer. Each message is validated at this trust boundary; failures are counted into their
- * cluster and the cluster's due GitHub steps performed; flushes perform a cluster's due steps. One message never
- * fails the batch: transient trouble retries that message with back-off (GitHub's own delay when it gives one),
- * permanent trouble dead-letters it with the reason.
+ * The events queue's consumer: it counts, and nothing else. Each message is validated at this trust boundary,
+ * the batch is grouped by fingerprint and each group counted by one call to its cluster (which de-duplicates by
+ * event id), then acknowledged. GitHub steps never run here: a cluster with a step due asks for a flush, sent
+ * on the writes queue (workers/consumer/writes.ts), so no write — nor a wait for the write budget — ever holds
+ * up counting. One message never fails the batch: a cluster that cannot be reached retries its messages with
+ * back-off.
  */
 export async function consumeFailures(batch: MessageBatch<unknown>, env: Env, grouping: GroupingOptions = {}): Promise<void> {
-  const writers = new Map<string, GitHubWriter>();
-  const ctx: Context = {
-    env,
-    clusterOf: batchGrouping(env, grouping),
-    queue: batch.queue,
-    metrics: new MetricsBuffer(),
-    pending: [],
-    writerFor: async (repo) => {
-      const auth = await repoAuth(env, repo);
-      let writer = writers.get(auth.budgetKey);
-      if (!writer) {
-        writer = new GitHubWriter(createOctokit(env, auth, ctx.metrics), env.WRITE_BUDGET.getByName(auth.budgetKey), configOf(env).github.writeBudget);
-        writers.set(auth.budgetKey, writer);
-        ctx.pending.push(
-          env.DB.prepare(`INSERT INTO budgets (key, updated_at) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`)
-            .bind(auth.budgetKey, new Date().toISOString())
-            .run()
-            .then(() => undefined),
-        );
-      }
-      return writer;
-    },
-  };
-  const started = Date.now();
-  await Promise.all(batch.messages.map((message) => handleMessage(message, ctx)));
-  const tookMs = Date.now() - started;
-  // The queue hands out the next batch only after this one: a batch held long delays every event behind it.
+  const ctx: Context = { env, queue: batch.queue, metrics: new MetricsBuffer("consumer"), pending: [], flushes: [], startedMs: Date.now(), route: batchGrouping(env, grouping) };
+  const groups = new Map<string, Group>();
+  await Promise.all(batch.messages.map((message) => sortMessage(message, groups, ctx)));
+  await Promise.all([...groups.values()].map((group) => recordGroup(group, ctx)));
+  if (ctx.flushes.length > 0) {
+    try {
+      await env.WRITES.sendBatch(ctx.flushes.map((body) => ({ body, contentType: "json" as const })));
+    } catch (error) {
+      // The clusters ask again from their alarms (FLUSH_PENDING_MS): nothing is lost, the write comes later.
+      console.error(JSON.stringify({ msg: "flushes not sent; the clusters will ask again", flushes: ctx.flushes.length, error: error instanceof Error ? error.message : String(error) }));
+    }
+  }
+  const tookMs = Date.now() - ctx.startedMs;
   if (tookMs > SLOW_BATCH_MS) console.warn(JSON.stringify({ msg: "slow batch", queue: batch.queue, messages: batch.messages.length, tookMs }));
   ctx.pending.push(ctx.metrics.flush(env.DB, env.ANALYTICS));
   const settled = await Promise.allSettled(ctx.pending);

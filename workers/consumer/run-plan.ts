@@ -1,9 +1,12 @@
 import type { StepResult } from "../../shared/cluster-state";
 import { commentMarker, marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
-import type { ClusterObject, ClusterSnapshot, Plan } from "../durable/cluster";
+import type { AbandonResult, ClusterObject, ClusterSnapshot, Plan, StepFailure } from "../durable/cluster";
 import { performAutofix } from "../autofix/perform";
-import { GitHubFailure, type GitHubWriter } from "../github/writer";
-import { configOf } from "../config";
+import { GitHubFailure, type GitHubWriter, MAX_INLINE_WAIT_MS } from "../github/writer";
+import { ConfigError, configOf } from "../config";
+
+/** Without GitHub credentials a cluster asks again this often (the operator has to set them). */
+export const CONFIG_RETRY_MS = 300_000;
 
 /** Most steps one message performs (create → update → comment …); the rest waits for the next event or alarm. */
 const MAX_STEPS = 5;
@@ -26,7 +29,7 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
           return { wrote: "found", issue: found };
         }
       }
-      const issue = await github.createIssue(plan.repo, { title: renderTitle(plan.view), body: renderBody(plan.view, { ...options, isNew: true }), labels: plan.settings.issueLabels });
+      const issue = await github.createIssue(plan.repo, { title: renderTitle(plan.view), body: renderBody(plan.view, { ...options, isNew: true }), labels: plan.settings.issueLabels }, plan.fingerprint);
       return { wrote: "created", issue };
     }
     case "update":
@@ -57,15 +60,38 @@ function need(issueNumber: number | null): number {
   return issueNumber;
 }
 
+/** How a step that could not be finished is reported to its cluster (which schedules the next attempt). */
+export function stepFailure(error: unknown, env: Env): StepFailure {
+  const config = configOf(env);
+  const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error), ...(error instanceof ConfigError ? { delayMs: CONFIG_RETRY_MS } : {}) };
+  if (failure.kind === "permanent") return { permanent: true, reason: failure.reason };
+  const now = Date.now();
+  return {
+    permanent: false,
+    reason: failure.reason,
+    retryBaseSeconds: config.retryBaseSeconds,
+    ...(failure.delayMs !== undefined ? { retryAtMs: now + failure.delayMs } : {}),
+    ...(failure.unsent === true ? { unsent: true } : {}),
+    ...(failure.budget === true ? { budget: true } : {}),
+    // A request GitHub may still apply can land up to its timeout after it was sent: re-assert after twice that.
+    ...(failure.outcomeUnknown === true ? { outcomeUnknownUntilMs: now + 2 * config.github.timeoutMs + 1_000 } : {}),
+  };
+}
+
+/** One GitHub request at its longest, to size leases from: the client timeout plus the longest wait in line. */
+export function requestMs(env: Env): number {
+  return configOf(env).github.timeoutMs + MAX_INLINE_WAIT_MS;
+}
+
 /**
  * Performs a cluster's leased steps one after another, confirming each to the cluster (which hands out the next).
- * A GitHub failure frees the lease (blocking the cluster for a window when permanent) and is rethrown.
+ * A failure frees the lease with what went wrong (the cluster blocks for a window when permanent, and wakes to
+ * try again otherwise) and is rethrown.
  */
 export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObject>, writer: () => Promise<GitHubWriter>, env: Env): Promise<PlanOutcome> {
   const steps: StepResult["wrote"][] = [];
   let snapshot: ClusterSnapshot | null = null;
   let plan: Plan | null = first;
-  const timeoutMs = configOf(env).github.timeoutMs;
   while (plan && steps.length < MAX_STEPS) {
     let result: StepResult;
     let github: GitHubWriter;
@@ -73,19 +99,27 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
       github = await writer();
       result = await perform(plan, github, env);
     } catch (error) {
-      const failure = error instanceof GitHubFailure ? error.classified : { kind: "transient" as const, reason: error instanceof Error ? error.message : String(error) };
-      const retryAtMs = failure.kind === "transient" && failure.delayMs !== undefined ? Date.now() + failure.delayMs : undefined;
-      const unsent = failure.kind === "transient" && failure.unsent === true;
-      // A request GitHub may still apply can land up to its timeout after it was sent: re-assert after twice that.
-      const unknown = failure.kind === "transient" && failure.outcomeUnknown === true ? { outcomeUnknownUntilMs: Date.now() + 2 * timeoutMs + 1_000 } : {};
-      await cluster.abandon(plan.leaseId, { permanent: failure.kind === "permanent", reason: failure.reason, ...(retryAtMs ? { retryAtMs } : {}), ...(unsent ? { unsent } : {}), ...unknown }, Date.now());
-      throw error;
+      const abandoned = await cluster.abandon(plan.leaseId, stepFailure(error, env), Date.now());
+      throw new StepAbandoned(error, abandoned, steps.length);
     }
     steps.push(result.wrote);
-    const confirmed = await cluster.confirm(plan.leaseId, result, Date.now());
+    const confirmed = await cluster.confirm(plan.leaseId, result, Date.now(), { written: plan.reflects, requestMs: requestMs(env) });
     snapshot = confirmed.state;
     if (confirmed.duplicateOf !== undefined) await closeAsDuplicate(github, plan.repo, result.issue.number, confirmed.duplicateOf);
     plan = confirmed.next;
   }
   return { steps, snapshot };
+}
+
+/** A step given back to its cluster (`abandoned.refused` when GitHub refused it for good: what to dead-letter). */
+export class StepAbandoned extends Error {
+  override readonly name = "StepAbandoned";
+  constructor(
+    readonly error: unknown,
+    readonly abandoned: AbandonResult,
+    /** Steps confirmed before this one. */
+    readonly steps: number,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+  }
 }

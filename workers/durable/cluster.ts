@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import type { ClusterView } from "../../shared/cluster-view";
-import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, type PlanKind, type StepResult } from "../../shared/cluster-state";
+import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, IssueState, type PlanKind, type StepResult } from "../../shared/cluster-state";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { ClusterProbe, GroupingKey } from "../../shared/grouping/route";
 import { isGroupingVersion } from "../../shared/grouping/versions";
@@ -9,10 +9,22 @@ import type { FlushMessage } from "../../shared/queue-message";
 
 /** How long event ids are remembered, so a redelivered or replayed event is counted once. */
 export const EVENT_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
-/** A lease not confirmed in time is taken to have crashed (alarm backstop; a redelivery takes over sooner). */
-export const DEFAULT_LEASE_MS = 60_000;
 /** When the queue refused a flush: how soon the alarm tries again. */
 export const FLUSH_RETRY_MS = 30_000;
+/** A flush asked for and not yet served is asked for again only after this long (it may sit in the writes queue). */
+export const FLUSH_PENDING_MS = 60_000;
+/** One GitHub request of a step at most: the client timeout plus the longest in-line wait for a write slot. */
+export const DEFAULT_REQUEST_MS = 15_000;
+/**
+ * The most GitHub requests one step makes (a create may list 5 pages of issues and close duplicates; a PR step
+ * reads the repo, writes blobs, a tree, a commit, a branch, the PR, labels, a comment and GraphQL mutations).
+ */
+export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 30 };
+
+/** A lease outlives the longest step it covers: every request of the step at its longest, plus a margin. */
+export function leaseMsFor(kind: PlanKind, requestMs = DEFAULT_REQUEST_MS): number {
+  return REQUESTS_PER_STEP[kind] * requestMs + 30_000;
+}
 
 /** One GitHub step the consumer is to perform for a cluster, under a lease. */
 export interface Plan {
@@ -36,26 +48,65 @@ export interface Plan {
   comment?: "recurrence" | "reopen";
 }
 
-export interface RecordInput {
+/** One queue message's worth of occurrences for this cluster. */
+export interface RecordEntry {
+  /** Counted once: the event's id, or an aggregate's id (events shed at ingest). */
+  id: string;
+  failure: FailureEvent;
+  settings: ClusterSettings;
+  /** How many occurrences the entry stands for (an aggregate of shed events); default 1. */
+  count?: number;
+}
+
+export interface RecordManyInput {
   fingerprint: string;
   /** The grouping version `fingerprint` was computed under (default v1): a new cluster remembers it. */
   grouping?: string;
-  failure: FailureEvent;
-  settings: ClusterSettings;
+  entries: RecordEntry[];
   nowMs: number;
-  leaseMs?: number;
   /** An operator replay: forget a permanent refusal and try again. */
   unblock?: boolean;
 }
 
-export interface RecordResult {
-  duplicate: boolean;
+export interface RecordManyResult {
+  /** Ids of the entries counted now (the others had been counted before). */
+  fresh: string[];
   total: number;
   /** Nothing was recorded: this fingerprint is linked to the cluster its failure joined during a transition. */
   redirect?: GroupingKey;
-  /** Set while GitHub refused this cluster for good (e.g. the repo is gone): the event is dead-lettered. */
+  /** Set while GitHub refused this cluster for good (e.g. the repo is gone): the events are dead-lettered. */
   blocked?: string;
-  plan: Plan | null;
+  /** A GitHub step is due now and no flush was asked for yet: the consumer sends one on the writes queue. */
+  flush: boolean;
+  /** The cluster's row for the D1 index, when it changed in a way the index must show (new, or blocked). */
+  snapshot?: ClusterSnapshot;
+}
+
+export interface PlanOptions {
+  /** Who asks (a flush message's id): asking again while holding the lease means the last attempt died. */
+  holder?: string;
+  /** One GitHub request at its longest (see DEFAULT_REQUEST_MS); leases are sized from it. */
+  requestMs?: number;
+  /** Overrides the lease's length (tests). */
+  leaseMs?: number;
+}
+
+export interface StepFailure {
+  permanent: boolean;
+  reason: string;
+  retryAtMs?: number;
+  unsent?: boolean;
+  outcomeUnknownUntilMs?: number;
+  /** The write budget had no slot: not a failure of GitHub's, so the back-off does not grow. */
+  budget?: boolean;
+  /** Back-off base (RETRY_BASE_SECONDS): the n-th failure in a row waits base ** n seconds (≤ 15 min). */
+  retryBaseSeconds?: number;
+}
+
+export interface AbandonResult {
+  snapshot: ClusterSnapshot | null;
+  /** A permanent refusal: what the consumer dead-letters for it (the cluster's first event, its settings). */
+  refused?: { sample: FailureEvent; settings: ClusterSettings };
 }
 
 export interface ConfirmResult {
@@ -100,6 +151,8 @@ export class ClusterObject extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
       // Grouping upgrades: this fingerprint's failure was already a cluster under the previous version (issue 18).
       this.sql.exec(`CREATE TABLE IF NOT EXISTS link (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, grouping TEXT NOT NULL, linked_ms INTEGER NOT NULL)`);
+      // Every alarm forgets old ids by time and asks for the oldest: without this index, a scan of every id.
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS events_seen_ms ON events (seen_ms)`);
       const row = this.sql.exec<{ state: string }>(`SELECT state FROM cluster WHERE id = 1`).toArray()[0];
       if (row) {
         const parsed = v.safeParse(ClusterState, JSON.parse(row.state));
@@ -110,57 +163,95 @@ export class ClusterObject extends DurableObject<Env> {
     });
   }
 
-  /** Counts an occurrence once (by event id) and returns the step due now, if any; or says where it is linked to. */
-  record(input: RecordInput): RecordResult {
+  /**
+   * Counts a batch's occurrences of this failure, each once (by id, also within the batch), and says whether a
+   * GitHub step is due — never performs or waits for one: the consumer acks at once and asks for the step on the
+   * writes queue. Synchronous from the first read to the last write, so nothing interleaves.
+   */
+  recordMany(input: RecordManyInput): RecordManyResult {
+    // Linked (a grouping transition): nothing is counted here, the consumer records where the link says.
     const linked = this.state ? null : this.linkedTo();
-    if (linked) return { duplicate: false, total: 0, redirect: linked, plan: null };
-    const seen = this.sql.exec(`SELECT 1 FROM events WHERE event_id = ?`, input.failure.eventId).toArray().length > 0;
+    if (linked) return { fresh: [], total: 0, flush: false, redirect: linked };
     let state = this.state;
-    if (!seen) {
-      state = addOccurrence(state, { ...input, grouping: input.grouping ?? "v1" });
-      this.sql.exec(`INSERT INTO events (event_id, seen_ms) VALUES (?, ?)`, input.failure.eventId, input.nowMs);
-    } else if (state) {
-      // The same event again: a redelivery. If it held the lease, its consumer died mid-step: take over now.
-      if (state.lease?.eventId === input.failure.eventId) state = { ...state, lease: null };
+    const isNew = state === null;
+    const fresh: string[] = [];
+    for (const entry of input.entries) {
+      if (this.sql.exec(`SELECT 1 FROM events WHERE event_id = ?`, entry.id).toArray().length > 0) continue;
+      state = addOccurrence(state, { fingerprint: input.fingerprint, grouping: input.grouping ?? "v1", failure: entry.failure, settings: entry.settings, nowMs: input.nowMs, count: entry.count ?? 1 });
+      this.sql.exec(`INSERT INTO events (event_id, seen_ms) VALUES (?, ?)`, entry.id, input.nowMs);
+      fresh.push(entry.id);
     }
-    if (!state) throw new Error("cluster has no state after recording");
+    if (!state) return { fresh, total: 0, flush: false };
     if (input.unblock && state.blocked) state = { ...state, blocked: null };
     if (state.blocked && state.blocked.untilMs > input.nowMs) {
       this.save(state);
-      return { duplicate: seen, total: state.total, blocked: state.blocked.reason, plan: null };
+      this.wakeAt(state.blocked.untilMs);
+      const snapshot = this.snapshot();
+      return { fresh, total: state.total, blocked: state.blocked.reason, flush: false, ...(snapshot ? { snapshot } : {}) };
     }
-    const plan = this.lease(state, input.nowMs, input.failure.eventId, input.leaseMs);
-    return { duplicate: seen, total: (this.state ?? state).total, plan };
+    const decision = decide(state, input.nowMs);
+    let flush = false;
+    if (decision && "kind" in decision) {
+      if (input.nowMs - state.flushRequestedMs > FLUSH_PENDING_MS) {
+        flush = true;
+        state = { ...state, flushRequestedMs: input.nowMs };
+      }
+      // The backstop: should the flush never arrive (not sent, lost), the alarm asks again.
+      this.wakeAt(state.flushRequestedMs + FLUSH_PENDING_MS + 1_000);
+    } else if (decision) {
+      this.wakeAt(decision.wakeAtMs);
+    }
+    this.save(state);
+    const snapshot = isNew ? this.snapshot() : null;
+    return { fresh, total: state.total, flush, ...(snapshot ? { snapshot } : {}) };
   }
 
-  /** The step due now, for a flush (alarm-initiated) message. */
-  plan(nowMs: number, leaseMs?: number): Plan | null {
+  /** The step due now, for a flush message; null when none is due (or another holder has it in hand). */
+  plan(nowMs: number, options: PlanOptions = {}): Plan | null {
     if (!this.state) return null;
-    return this.lease({ ...this.state, flushRequestedMs: 0 }, nowMs, `flush:${crypto.randomUUID()}`, leaseMs);
+    let state: ClusterState = { ...this.state, flushRequestedMs: 0 };
+    // The same flush again while it holds the lease: a redelivery, its consumer died mid-step: take over now.
+    if (options.holder && state.lease?.eventId === options.holder) state = { ...state, lease: null };
+    return this.lease(state, nowMs, options.holder ?? `flush:${crypto.randomUUID()}`, options);
   }
 
-  /** The consumer finished a step: apply what GitHub answered, and hand out the next step if one is due. */
-  confirm(leaseId: string, result: StepResult, nowMs: number, leaseMs?: number): ConfirmResult {
+  /**
+   * The consumer finished a step: apply what GitHub answered, and hand out the next step if one is due.
+   * `written` is the total the step wrote: a confirm whose lease is no longer current (it outlived its lease)
+   * never marks more as shown than it wrote, nor more than was shown before it.
+   */
+  confirm(leaseId: string, result: StepResult, nowMs: number, options: PlanOptions & { written?: number } = {}): ConfirmResult {
     const state = this.requireState();
-    const reflects = state.lease?.id === leaseId ? state.lease.reflects : state.total;
+    // What is stored must be readable again: an answer that is not an issue never reaches the state.
+    const issue = v.safeParse(IssueState, result.issue);
+    if (!issue.success) throw new Error(`confirm: the ${result.wrote} step's answer is not an issue: ${JSON.stringify(result).slice(0, 300)}`);
+    const ours = state.lease?.id === leaseId;
+    const written = ours ? (state.lease?.reflects ?? state.total) : Math.min(options.written ?? state.reflected, state.total);
     let duplicateOf: number | undefined;
     if ((result.wrote === "created" || result.wrote === "found") && state.issue && state.issue.number !== result.issue.number) {
       // A lease outlived its holder and both created an issue: keep the first, close the other.
       duplicateOf = state.issue.number;
-      const kept = { ...state, lease: state.lease?.id === leaseId ? null : state.lease };
+      const kept = { ...state, lease: ours ? null : state.lease };
       this.save(kept);
       return { next: null, duplicateOf, state: this.snapshot() };
     }
-    const issuedMs = state.lease?.id === leaseId ? (state.lease.issuedMs ?? 0) : 0;
-    const applied = applyStep({ ...state, lease: state.lease?.id === leaseId ? null : state.lease }, result, reflects, nowMs, issuedMs);
-    const next = this.lease(applied, nowMs, state.lease?.eventId ?? `confirm:${leaseId}`, leaseMs);
+    const issuedMs = ours ? (state.lease?.issuedMs ?? 0) : 0;
+    let applied = applyStep({ ...state, lease: ours ? null : state.lease }, result, written, nowMs, issuedMs);
+    // A stale body write may have landed after a newer one: GitHub may show the older count, so claim no more.
+    if (!ours && applied.reflected !== state.reflected) applied = { ...applied, reflected: Math.min(written, state.issue ? state.reflected : 0) };
+    applied = { ...applied, stepFailures: 0, retryAfterMs: null };
+    const next = this.lease(applied, nowMs, state.lease?.eventId ?? `confirm:${leaseId}`, options);
     return { next, state: this.snapshot() };
   }
 
-  /** The consumer could not finish a step: free the lease; a permanent refusal blocks the cluster for a window. */
-  abandon(leaseId: string, failure: { permanent: boolean; reason: string; retryAtMs?: number; unsent?: boolean; outcomeUnknownUntilMs?: number }, nowMs: number): ClusterSnapshot | null {
+  /**
+   * The consumer could not finish a step: free the lease and wake when it may be tried again (GitHub's advised
+   * time, the budget's next slot, or a back-off growing with the failures in a row). A permanent refusal blocks
+   * the cluster for a window, after which it tries again — a count update still owed is finished then.
+   */
+  abandon(leaseId: string, failure: StepFailure, nowMs: number): AbandonResult {
     const state = this.requireState();
-    if (state.lease?.id !== leaseId) return this.snapshot();
+    if (state.lease?.id !== leaseId) return { snapshot: this.snapshot() };
     const blocked = failure.permanent ? { reason: failure.reason, untilMs: nowMs + state.settings.windowMinutes * 60_000 } : state.blocked;
     // A create that never reached GitHub does not count as an attempt: the next one need not look for its issue.
     const unsentCreate = failure.unsent === true && state.lease.kind === "create";
@@ -169,10 +260,16 @@ export class ClusterObject extends DurableObject<Env> {
     // An edit GitHub may still apply late: write the body again once it no longer can.
     const lateWrite = failure.outcomeUnknownUntilMs !== undefined && state.lease.kind !== "comment" && state.lease.kind !== "refresh" && state.lease.kind !== "pr";
     const reassertAfterMs = lateWrite ? Math.max(state.reassertAfterMs ?? 0, failure.outcomeUnknownUntilMs ?? 0) : (state.reassertAfterMs ?? null);
-    this.save({ ...state, lease: null, blocked, createAttempts, createStartedMs, reassertAfterMs });
-    if (lateWrite) this.wakeAt(reassertAfterMs ?? nowMs);
-    if (!failure.permanent) this.wakeAt(failure.retryAtMs ?? nowMs + 30_000);
-    return this.snapshot();
+    const stepFailures = failure.budget || failure.permanent ? state.stepFailures : state.stepFailures + 1;
+    const backoffMs = failure.budget ? 0 : Math.min(900, (failure.retryBaseSeconds ?? 2) ** Math.min(stepFailures, 12)) * 1000;
+    const retryAfterMs = failure.permanent ? null : Math.max(failure.retryAtMs ?? 0, nowMs + backoffMs, nowMs + 100);
+    this.save({ ...state, lease: null, blocked, createAttempts, createStartedMs, reassertAfterMs, stepFailures, retryAfterMs, flushRequestedMs: 0 });
+    // The step's own alarm (its lease, the flush's backstop) is done with: wake exactly when it may be tried again.
+    const wake = failure.permanent && blocked ? blocked.untilMs : (retryAfterMs ?? nowMs);
+    // (A late write's re-assertion is decided from then on: decide() waits for reassertAfterMs itself.)
+    this.rearm(wake);
+    const snapshot = this.snapshot();
+    return { snapshot, ...(failure.permanent ? { refused: { sample: state.sample, settings: state.settings } } : {}) };
   }
 
   /** What this fingerprint holds: a cluster, a link to the cluster its failure joined, or nothing (yet). */
@@ -224,13 +321,13 @@ export class ClusterObject extends DurableObject<Env> {
     if (!state) return;
     const decision = decide(state.lease && state.lease.untilMs <= now ? { ...state, lease: null } : state, now);
     if (decision && "kind" in decision) {
-      if (now - state.flushRequestedMs > 60_000) {
+      if (now - state.flushRequestedMs > FLUSH_PENDING_MS) {
         const message: FlushMessage = { version: 1, type: "flush", fingerprint: state.fingerprint, repo: state.repo };
         // Saved before the send, from the state as it is then: events recorded while the send is awaited (it is not
         // storage I/O, so the input gate lets them in) must not be overwritten by a copy read before it.
         this.save({ ...state, flushRequestedMs: now });
         try {
-          await this.env.EVENTS.send(message, { contentType: "json" });
+          await this.env.WRITES.send(message, { contentType: "json" });
         } catch (error) {
           // Not sent (the queue is down): ask again soon, for as long as it takes — the runtime's own alarm
           // retries give up after a few attempts, and nothing else would wake a cluster that gets no events.
@@ -240,7 +337,7 @@ export class ClusterObject extends DurableObject<Env> {
           return;
         }
       }
-      this.wakeAt(now + 60_000);
+      this.wakeAt(now + FLUSH_PENDING_MS + 1_000);
     } else if (decision) {
       this.wakeAt(decision.wakeAtMs);
     } else {
@@ -250,7 +347,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /** Decides, and when a step is due, stores a lease for it and returns it as a plan. Always saves `state`. */
-  private lease(state: ClusterState, nowMs: number, eventId: string, leaseMs = DEFAULT_LEASE_MS): Plan | null {
+  private lease(state: ClusterState, nowMs: number, eventId: string, options: PlanOptions = {}): Plan | null {
     const decision = decide(state, nowMs);
     if (!decision || "wakeAtMs" in decision) {
       this.save(state);
@@ -258,6 +355,7 @@ export class ClusterObject extends DurableObject<Env> {
       return null;
     }
     const { kind } = decision;
+    const leaseMs = options.leaseMs ?? leaseMsFor(kind, options.requestMs);
     const leaseId = crypto.randomUUID();
     const createAttempts = kind === "create" ? state.createAttempts + 1 : state.createAttempts;
     const createStartedMs = kind === "create" ? (state.createStartedMs ?? nowMs) : state.createStartedMs;
@@ -292,6 +390,12 @@ export class ClusterObject extends DurableObject<Env> {
   private requireState(): ClusterState {
     if (!this.state) throw new Error("cluster has no state");
     return this.state;
+  }
+
+  /** Sets the one alarm to `ms`, whatever it was (the caller knows nothing is due before then). */
+  private rearm(ms: number): void {
+    this.alarmAtMs = ms;
+    void this.ctx.storage.setAlarm(ms);
   }
 
   /** Keeps one alarm at the earliest time anything is due. */

@@ -1,13 +1,27 @@
 import { DurableObject } from "cloudflare:workers";
+import type { ShedMessage } from "../../shared/queue-message";
 
 /** How long a delivery's id is remembered, so a kernel retry within it is enqueued once. */
 export const DELIVERY_MEMORY_MS = 24 * 60 * 60 * 1000;
+/** Events shed by the rate limit are forwarded to their clusters as one message per fingerprint this often. */
+export const SHED_INTERVAL_MS = 2_000;
+/** When the queue refused the shed aggregates: how soon the gate tries again. */
+export const SHED_RETRY_MS = 10_000;
+
+/** What a shed event is counted as: its failure's group (the fingerprint, as far as ingest knows it) and a sample. */
+export interface ShedSample {
+  /** Aggregates are kept per key: the fingerprint (or, before the repo is resolved, the provisional one). */
+  key: string;
+  message: Pick<ShedMessage, "failure" | "settings" | "fingerprint">;
+}
 
 export interface AdmitRequest {
   eventId: string;
   nowMs: number;
   perMinute: number;
   burst: number;
+  /** Counted into its failure should the event be shed (contract: exact counts even when ingest sheds). */
+  shed?: ShedSample;
 }
 
 export type AdmitResult =
@@ -28,12 +42,14 @@ interface BucketRow extends Record<string, SqlStorageValue> {
 }
 
 /**
- * One per target repo: the exact per-repo rate limit (a token bucket in SQLite, serialised by the object) and
- * the memory of deliveries already enqueued. One RPC per accepted event decides both.
+ * One per target repo: the exact per-repo rate limit (a token bucket in SQLite, serialised by the object), the
+ * memory of deliveries already enqueued, and the events it shed, aggregated per fingerprint and forwarded to
+ * their clusters every SHED_INTERVAL_MS (so they are counted although not enqueued one by one). One RPC per
+ * event decides all three.
  */
 export class RepoGate extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private alarmPending = false;
+  private alarmAtMs: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -41,10 +57,15 @@ export class RepoGate extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS deliveries_seen_ms ON deliveries (seen_ms)`);
+      // Shed events not yet forwarded: open aggregates (one per key), then closed ones waiting to be sent.
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_open (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at TEXT NOT NULL, sample TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_seq (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), admitted INTEGER NOT NULL, duplicates INTEGER NOT NULL, rate_limited INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO stats (id, admitted, duplicates, rate_limited) VALUES (1, 0, 0, 0)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS autofix_claims (day TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (day, fingerprint))`);
-      this.alarmPending = (await ctx.storage.getAlarm()) !== null;
+      this.alarmAtMs = await ctx.storage.getAlarm();
     });
   }
 
@@ -60,13 +81,25 @@ export class RepoGate extends DurableObject<Env> {
     if (tokens < 1) {
       this.sql.exec(`UPDATE stats SET rate_limited = rate_limited + 1 WHERE id = 1`);
       this.sql.exec(`UPDATE bucket SET tokens = ?, updated_ms = ? WHERE id = 1`, tokens, request.nowMs);
+      if (request.shed) {
+        // Still counted: into its key's open aggregate (remembered as a delivery, so a retry counts it once).
+        const { key, message } = request.shed;
+        this.sql.exec(
+          `INSERT INTO shed_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`,
+          key,
+          message.failure.occurredAt,
+          JSON.stringify(message),
+        );
+        this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?)`, request.eventId, request.nowMs);
+        this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
+      }
       const retryAfterSeconds = refillPerMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : 60;
       return { outcome: "rate_limited", retryAfterSeconds };
     }
     this.sql.exec(`UPDATE bucket SET tokens = ?, updated_ms = ? WHERE id = 1`, tokens - 1, request.nowMs);
     this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?)`, request.eventId, request.nowMs);
     this.sql.exec(`UPDATE stats SET admitted = admitted + 1 WHERE id = 1`);
-    this.scheduleSweep(request.nowMs);
+    this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
     return { outcome: "admitted" };
   }
 
@@ -98,13 +131,42 @@ export class RepoGate extends DurableObject<Env> {
     return { admitted: row.admitted, duplicates: row.duplicates, rateLimited: row.rate_limited, tokens: bucket?.tokens ?? -1 };
   }
 
-  /** Forgets deliveries older than `DELIVERY_MEMORY_MS`; reschedules itself while any remain. */
+  /**
+   * Forwards the shed aggregates (one message per key, each with an id of its own, so a redelivery counts once)
+   * and forgets deliveries older than `DELIVERY_MEMORY_MS`; reschedules itself while anything remains.
+   */
   override async alarm(): Promise<void> {
-    this.alarmPending = false;
+    this.alarmAtMs = null;
     const now = Date.now();
     this.sql.exec(`DELETE FROM deliveries WHERE seen_ms < ?`, now - DELIVERY_MEMORY_MS);
+    // Close the open aggregates into the outbox — read and written with no await between (events shed meanwhile
+    // open new aggregates, sent next time).
+    const open = this.sql.exec<{ key: string; count: number; first_at: string; sample: string }>(`SELECT key, count, first_at, sample FROM shed_open`).toArray();
+    if (open.length > 0) {
+      let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
+      for (const row of open) {
+        const sample = JSON.parse(row.sample) as ShedSample["message"];
+        const body: ShedMessage = { version: 1, type: "shed", id: `shed:${this.ctx.id.toString()}:${next++}`, ...sample, count: row.count, firstAt: row.first_at };
+        this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, body.id, JSON.stringify(body));
+      }
+      this.sql.exec(`INSERT INTO shed_seq (id, next) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET next = excluded.next`, next);
+      this.sql.exec(`DELETE FROM shed_open`);
+    }
+    const outbox = this.sql.exec<{ id: string; body: string }>(`SELECT id, body FROM shed_outbox ORDER BY id LIMIT 100`).toArray();
+    if (outbox.length > 0) {
+      try {
+        await this.env.EVENTS.sendBatch(outbox.map((row) => ({ body: JSON.parse(row.body) as ShedMessage, contentType: "json" as const })));
+        for (const row of outbox) this.sql.exec(`DELETE FROM shed_outbox WHERE id = ?`, row.id);
+      } catch (error) {
+        // Kept (same ids): sent again soon; the clusters count each aggregate once should it have gone out.
+        console.error(JSON.stringify({ msg: "shed events not forwarded; retrying", aggregates: outbox.length, error: error instanceof Error ? error.message : String(error) }));
+        this.wakeAt(Date.now() + SHED_RETRY_MS);
+      }
+    }
+    const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM shed_open) + (SELECT COUNT(*) FROM shed_outbox) AS n`).one().n;
+    if (pending > 0) this.wakeAt(Date.now() + SHED_INTERVAL_MS);
     const oldest = this.sql.exec<{ seen_ms: number | null }>(`SELECT MIN(seen_ms) AS seen_ms FROM deliveries`).one().seen_ms;
-    if (oldest !== null) this.scheduleSweep(oldest);
+    if (oldest !== null) this.wakeAt(oldest + DELIVERY_MEMORY_MS + 60_000);
   }
 
   private refilled(nowMs: number, burst: number, refillPerMs: number): number {
@@ -117,9 +179,10 @@ export class RepoGate extends DurableObject<Env> {
     return Math.min(burst, row.tokens + elapsed * refillPerMs);
   }
 
-  private scheduleSweep(fromMs: number): void {
-    if (this.alarmPending) return;
-    this.alarmPending = true;
-    void this.ctx.storage.setAlarm(fromMs + DELIVERY_MEMORY_MS + 60_000);
+  /** Keeps one alarm at the earliest time anything is due. */
+  private wakeAt(ms: number): void {
+    if (this.alarmAtMs !== null && this.alarmAtMs <= ms && this.alarmAtMs > Date.now()) return;
+    this.alarmAtMs = ms;
+    void this.ctx.storage.setAlarm(ms);
   }
 }

@@ -15,6 +15,18 @@ export interface BudgetStats {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/** A create refused a slot is remembered as waiting this long past its slot (it comes back through its cluster). */
+const CREATE_WAIT_GRACE_MS = 30_000;
+
+/**
+ * What a write is: a new failure's first issue (`create`) is served before everything else (`other`: body
+ * edits, comments, reopens, PR steps), so a failure first seen mid-storm gets its issue as soon as GitHub's
+ * spacing allows. `requester` names who asks (the cluster), so a create that waits is known until served.
+ */
+export interface Priority {
+  kind: "create" | "other";
+  requester?: string;
+}
 /**
  * The write budget of one GitHub token (later: one installation). Every write asks for a slot first, so all
  * consumers together stay under GitHub's secondary limits, spaced as GitHub advises; an answer from GitHub that
@@ -25,6 +37,11 @@ export class WriteBudget extends DurableObject<Env> {
   /** Granted slot times of the last hour, ascending. */
   private slots: number[] = [];
   private blockedUntilMs = 0;
+  /** Creates refused a slot, by requester: until when they are taken to be waiting (in memory: best effort). */
+  private readonly waitingCreates = new Map<string, number>();
+  /** Times refused writes were told to come back, ascending (creates and others apart). */
+  private readonly deferredCreates: number[] = [];
+  private readonly deferredOthers: number[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -41,12 +58,35 @@ export class WriteBudget extends DurableObject<Env> {
 
   /**
    * The earliest slot at or after now that keeps within the limits. Granted (and taken) when it is at most
-   * `maxWaitMs` away; otherwise nothing is taken and the caller is told when to come back.
+   * `maxWaitMs` away; otherwise nothing is taken and the caller is told when to come back (a time of its own,
+   * one spacing after the others told to come back, so refused writes do not all return at once). Creates
+   * first: no other write is granted while a refused create is still waiting for its slot (and the writer lets
+   * other writes wait only briefly in line, so no queue of edits builds up ahead of a create).
    */
-  reserve(nowMs: number, limits: BudgetLimits, maxWaitMs: number): Reservation {
+  reserve(nowMs: number, limits: BudgetLimits, maxWaitMs: number, priority: Priority = { kind: "other" }): Reservation {
     this.prune(nowMs);
+    for (const [requester, untilMs] of this.waitingCreates) if (untilMs <= nowMs) this.waitingCreates.delete(requester);
+    for (const list of [this.deferredCreates, this.deferredOthers]) while ((list[0] ?? Infinity) < nowMs) list.shift();
     const at = this.earliest(nowMs, limits);
-    if (at - nowMs > maxWaitMs) return { granted: false, retryAtMs: at };
+    const lastCreate = this.deferredCreates.at(-1);
+    if (priority.kind === "create") {
+      if (at - nowMs <= maxWaitMs) {
+        if (priority.requester) this.waitingCreates.delete(priority.requester);
+      } else {
+        // Refused: told a time of its own, one spacing after the creates already told to come back.
+        const retryAtMs = lastCreate !== undefined && lastCreate >= at ? lastCreate + limits.spacingMs : at;
+        this.deferredCreates.push(retryAtMs);
+        if (priority.requester) this.waitingCreates.set(priority.requester, retryAtMs + CREATE_WAIT_GRACE_MS);
+        return { granted: false, retryAtMs };
+      }
+    } else if (this.waitingCreates.size > 0 || at - nowMs > maxWaitMs) {
+      // Behind every create that waits, and spread one spacing apart, so refused edits do not come back at once.
+      const base = Math.max(at, lastCreate !== undefined && this.waitingCreates.size > 0 ? lastCreate + limits.spacingMs : at);
+      const lastOther = this.deferredOthers.at(-1);
+      const retryAtMs = lastOther !== undefined && lastOther >= base ? lastOther + limits.spacingMs : base;
+      this.deferredOthers.push(retryAtMs);
+      return { granted: false, retryAtMs };
+    }
     this.slots.push(at);
     this.slots.sort((a, b) => a - b);
     this.sql.exec(`INSERT INTO slots (at_ms) VALUES (?)`, at);

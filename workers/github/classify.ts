@@ -13,6 +13,8 @@ export type Classified =
       unsent?: boolean;
       /** GitHub may have applied the request anyway (timeout, dropped connection, 5xx) */
       outcomeUnknown?: boolean;
+      /** the write budget had no slot in time (not GitHub's refusal: no back-off, no attempt used) */
+      budget?: boolean;
     }
   | { kind: "permanent"; reason: string };
 

@@ -1,14 +1,17 @@
 import type { Octokit } from "@octokit/core";
 import type { IssueState } from "../../shared/cluster-state";
 import { type BudgetLimits, SLOT_LATENESS_MS } from "../config";
-import type { WriteBudget } from "../durable/write-budget";
+import type { Priority, WriteBudget } from "../durable/write-budget";
+import type { MetricsBuffer } from "../metrics/buffer";
 import { classifyGitHubError } from "./classify";
 import { GitHubFailure } from "./failure";
 
 export { GitHubFailure } from "./failure";
 
-/** Longest a write waits in-line for its slot; longer waits go back to the queue with that delay. */
+/** Longest a create waits in-line for its slot; longer waits go back to its cluster, which asks again then. */
 export const MAX_INLINE_WAIT_MS = 5_000;
+/** Other writes wait in line at most this many spacings, so no queue of edits builds up ahead of a create. */
+export const OTHER_WAIT_SPACINGS = 2;
 
 interface IssueLike {
   number: number;
@@ -19,6 +22,11 @@ interface IssueLike {
 }
 
 export function issueState(issue: IssueLike): IssueState {
+  // A 2xx whose body is not an issue (cut short: read past the client's timeout) tells nothing: GitHub may or may
+  // not have applied the request.
+  if (typeof issue !== "object" || issue === null || typeof issue.number !== "number") {
+    throw new GitHubFailure({ kind: "transient", reason: "GitHub's answer is not an issue (cut short?)", outcomeUnknown: true });
+  }
   return { number: issue.number, state: issue.state === "closed" ? "closed" : "open", stateReason: issue.state_reason ?? null, closedAt: issue.closed_at };
 }
 
@@ -28,12 +36,17 @@ export class GitHubWriter {
     private readonly octokit: Octokit,
     private readonly budget: DurableObjectStub<WriteBudget>,
     private readonly limits: BudgetLimits,
+    /** Counts the budget's Durable Object requests (`do_requests`), when given. */
+    private readonly metrics?: MetricsBuffer,
   ) {}
 
-  async createIssue(repo: string, input: { title: string; body: string; labels: string[] }): Promise<IssueState> {
+  /** A new failure's first issue: served by the budget before other writes (`requester`: the cluster asking). */
+  async createIssue(repo: string, input: { title: string; body: string; labels: string[] }, requester?: string): Promise<IssueState> {
     const [owner, name] = split(repo);
-    const { data } = await this.write(`POST /repos/${repo}/issues`, () =>
-      this.octokit.request("POST /repos/{owner}/{repo}/issues", { owner, repo: name, title: input.title, body: input.body, ...(input.labels.length ? { labels: input.labels } : {}) }),
+    const { data } = await this.write(
+      `POST /repos/${repo}/issues`,
+      () => this.octokit.request("POST /repos/{owner}/{repo}/issues", { owner, repo: name, title: input.title, body: input.body, ...(input.labels.length ? { labels: input.labels } : {}) }),
+      { kind: "create", ...(requester ? { requester } : {}) },
     );
     return issueState(data);
   }
@@ -176,24 +189,29 @@ export class GitHubWriter {
   }
 
   /** Waits for a slot of the budget, then sends; a slot missed by more than the allowed lateness is not used. */
-  private async write<T>(what: string, call: () => Promise<T>): Promise<T> {
+  private async write<T>(what: string, call: () => Promise<T>, priority: Priority = { kind: "other" }): Promise<T> {
+    const maxWaitMs = priority.kind === "create" ? MAX_INLINE_WAIT_MS : Math.min(MAX_INLINE_WAIT_MS, OTHER_WAIT_SPACINGS * this.limits.spacingMs);
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
-      const slot = await this.budget.reserve(now, this.limits, MAX_INLINE_WAIT_MS);
+      const slot = await this.budget.reserve(now, this.limits, maxWaitMs, priority);
+      this.metrics?.inc("do_requests", { component: "writes", object: "write_budget" });
       if (!slot.granted) {
-        throw new GitHubFailure({ kind: "transient", reason: `${what}: write budget exhausted until ${new Date(slot.retryAtMs).toISOString()}`, delayMs: slot.retryAtMs - now, unsent: true });
+        throw new GitHubFailure({ kind: "transient", reason: `${what}: write budget exhausted until ${new Date(slot.retryAtMs).toISOString()}`, delayMs: slot.retryAtMs - now, unsent: true, budget: true });
       }
       const wait = slot.atMs - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (Date.now() - slot.atMs <= SLOT_LATENESS_MS) return this.read(what, call);
     }
-    throw new GitHubFailure({ kind: "transient", reason: `${what}: no write slot could be used in time`, unsent: true });
+    throw new GitHubFailure({ kind: "transient", reason: `${what}: no write slot could be used in time`, unsent: true, budget: true });
   }
 
   private async failure(error: unknown, what: string): Promise<GitHubFailure> {
     if (error instanceof GitHubFailure) return error;
     const classified = classifyGitHubError(error, Date.now(), what);
-    if (classified.kind === "transient" && classified.penalizeUntilMs) await this.budget.penalize(classified.penalizeUntilMs);
+    if (classified.kind === "transient" && classified.penalizeUntilMs) {
+      await this.budget.penalize(classified.penalizeUntilMs);
+      this.metrics?.inc("do_requests", { component: "writes", object: "write_budget" });
+    }
     return new GitHubFailure(classified);
   }
 }

@@ -3,9 +3,11 @@ import { toFailure } from "../../shared/convert";
 import { hashKey } from "../../shared/delivery-key";
 import type { FailureEvent } from "../../shared/failure-event";
 import { fingerprint } from "../../shared/fingerprint";
+import { CURRENT_GROUPING } from "../../shared/grouping/versions";
 import type { IngestOutput } from "../../shared/ingest-output";
 import type { PluginInputs } from "../../shared/plugin-input";
 import { loopReason } from "../../shared/policy";
+import type { FailureMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
 import { configOf } from "../config";
 import { AppError } from "../errors";
@@ -27,6 +29,8 @@ export interface Accepted {
   /** Labels for counting the outcome. */
   plugin?: string;
   repo?: string;
+  /** Durable Object requests the answer took (counted as `do_requests{component="ingest"}`). */
+  doRequests?: number;
 }
 
 /** The key of the per-repo gate: the target repo, or the plugin's origin while its repo awaits its manifest. */
@@ -67,27 +71,35 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
   const loop = loopReason(failure, conversion.actors, { botLogins: [config.botLogin], origins: selfOrigins(config.publicOrigin, ctx.selfOrigin) });
   if (loop) return { output: { status: "suppressed", reason: loop, eventId }, ...labels };
 
+  // The fingerprint is computed once, here, from the failure as the message carries it (bounded), and travels
+  // with it — unless the repo still has to come from the plugin's manifest (the consumer resolves, then
+  // fingerprints).
+  const bounded = boundMessage({ version: 1, type: "failure", failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) });
+  const provisional = await fingerprint(bounded.failure, settings.fingerprintRules);
+  const fp = failure.target.manifestUrl ? undefined : provisional;
+  const carried = fp ? { fingerprint: fp, grouping: CURRENT_GROUPING } : {};
+  const message: FailureMessage = { ...bounded, ...carried };
   const limit = config.rateLimit;
   const gate = env.REPO_GATE.getByName(gateKey(failure));
-  const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit });
+  // One call decides duplicate, rate limit — and, when the event is shed, counts it into its failure's aggregate.
+  const shed = { key: provisional, message: { failure: bounded.failure, settings, ...carried } };
+  const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit, shed });
   if (admission.outcome === "duplicate") {
-    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels };
+    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels, doRequests: 1 };
   }
   if (admission.outcome === "rate_limited") {
     return {
-      output: { status: "rate_limited", reason: `more than ${limit.perMinute} events/min (burst ${limit.burst}) for ${failure.target.repo}; retry after ${admission.retryAfterSeconds}s`, eventId },
+      output: { status: "rate_limited", reason: `more than ${limit.perMinute} events/min (burst ${limit.burst}) for ${failure.target.repo}; retry after ${admission.retryAfterSeconds}s (counted, not queued)`, eventId },
       ...labels,
+      doRequests: 1,
     };
   }
 
-  const message = boundMessage({ version: 1, type: "failure", failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) });
   try {
     await env.EVENTS.send(message, { contentType: "json" });
   } catch (error) {
     await gate.release(eventId, limit.burst);
     throw new AppError(503, "unavailable", "the event queue is unavailable; retry later", [], error instanceof Error ? error.message : String(error));
   }
-  // Known now unless the repo still has to come from the plugin's manifest (the consumer asks it).
-  const fp = failure.target.manifestUrl ? undefined : await fingerprint(message.failure, settings.fingerprintRules);
-  return { output: { status: "queued", eventId, ...(fp ? { fingerprint: fp } : {}) }, ...labels };
+  return { output: { status: "queued", eventId, ...(fp ? { fingerprint: fp } : {}) }, ...labels, doRequests: 1 };
 }

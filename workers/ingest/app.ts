@@ -11,6 +11,7 @@ import { configProblems } from "../config/problems";
 import { AppError, errorResponse } from "../errors";
 import { opsRoutes } from "../ops/app";
 import { MetricsBuffer } from "../metrics/buffer";
+import { countSoon } from "../metrics/isolate-buffer";
 import { accept } from "./accept";
 import { assertKernelToken } from "./kernel-token";
 import { manifest } from "./manifest";
@@ -49,10 +50,11 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", opsRoutes());
 
   app.post("/", async (c) => {
-    const count = (outcome: string, labels: Record<string, string | undefined> = {}) => {
-      const metrics = new MetricsBuffer();
+    const count = (outcome: string, labels: Record<string, string | undefined> = {}, doRequests = 0) => {
+      const metrics = new MetricsBuffer("ingest");
       metrics.inc("events_received", { outcome, ...labels });
-      c.executionCtx.waitUntil(metrics.flush(c.env.DB, c.env.ANALYTICS).catch(() => undefined));
+      if (doRequests > 0) metrics.inc("do_requests", { component: "ingest", object: "repo_gate" }, doRequests);
+      countSoon(c.executionCtx, c.env, metrics, configOf(c.env).metricsFlushMs);
     };
     try {
       // Cheapest checks first: media type, size, JSON, shape — then crypto.
@@ -73,7 +75,7 @@ export function createApp(): Hono<AppEnv> {
       const now = new Date();
       await assertKernelToken(key, inputs, now);
       const accepted = await accept(inputs, { env: c.env, selfOrigin: requestOrigin, now });
-      count(accepted.countedAs ?? accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo });
+      count(accepted.countedAs ?? accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo }, accepted.doRequests ?? 0);
       return c.json({ stateId: inputs.stateId, output: accepted.output } satisfies IngestAnswer);
     } catch (error) {
       count(outcomeOfError(error));
