@@ -2,6 +2,7 @@
 import type { BaselineResult } from "./baseline.ts";
 import type { FloorResult, LevelResult } from "./ingest.ts";
 import type { CpuUse } from "./procstat.ts";
+import type { Costs, LateResult } from "./run.ts";
 import type { StormResult } from "./storm.ts";
 
 export interface Machine {
@@ -46,6 +47,10 @@ export interface Report {
   storm: StormResult;
   stormDrainSeconds: number | null;
   baseline: BaselineResult;
+  stormCosts: Costs;
+  late: LateResult;
+  shedStorm: StormResult;
+  shedCosts: Costs;
   /** The grouping stage (bench/grouping.ts), rendered. */
   grouping: { markdown: string; summary: Array<[string, string]> };
   /** The hostile-text stage (bench/text.ts), rendered. */
@@ -162,6 +167,27 @@ export function markdown(r: Report): string {
 
   out.push(r.grouping.markdown);
   out.push(r.text.markdown);
+  const costRow = (label: string, c: Costs) => {
+    const per = (n: number) => (c.accepted > 0 ? f(n / c.accepted, 4) : "—");
+    return [label, int(c.accepted), per(c.ingestDo), per(c.consumerDo), per(c.writesDo), per(c.d1), `${int(c.d1ByComponent["ingest"])} / ${int(c.d1ByComponent["consumer"])} / ${int(c.d1ByComponent["writes"])}`, `${f((c.countedWithin5s / Math.max(1, c.lagObservations)) * 100, 1)} %`];
+  };
+  out.push(
+    `## 3. What each event costs (the service's own counters, \`GET /metrics\` before → after each storm)\n\n` +
+      table(["storm", "events accepted (queued)", "DO requests / event at ingest", "… counting (consumer)", "… writes path", "D1 statements / event", "D1 statements: ingest / consumer / writes", "counted ≤ 5 s after arriving"], [costRow("raised limit", r.stormCosts), costRow("limit at its defaults (sheds)", r.shedCosts)]) +
+      `\n\nQueue messages: one per accepted event on the events queue, one per flush on the writes queue, and — when ingest sheds — one per fingerprint per gate interval (2 s). ` +
+      `The shed storm's "events accepted" are the ${int(r.shedCosts.queueMessages)} answered queued; all ${int(r.shedStorm.sent)} were counted (the gates forwarded the shed ones as aggregates).`,
+  );
+  const sh = r.shedStorm;
+  out.push(
+    `## 4. The same storm with the per-repo limit at its defaults (ingest sheds)\n\n` +
+      table(["", "value"], [
+        ["answers", Object.entries(sh.answers).map(([k, n]) => `${k}: ${int(n)}`).join(", ")],
+        ["time from first event until every issue shows its exact count", sh.secondsToReflect === null ? "**never** (deadline passed)" : `${f(sh.secondsToReflect, 1)} s`],
+        ["issues / duplicates / wrong counts", `${int(sh.issuesCreated)} / ${int(sh.duplicates)} / ${int(sh.wrongCounts.length)}`],
+        ["GitHub requests", `${int(sh.requests)} (${kinds(sh.requestsByKind)})`],
+        ["peak writes in any 60 s window; secondary-limit errors", `${int(sh.peakWritesToken)}; ${int(sh.secondaryLimitHits)}`],
+      ]),
+  );
   out.push(`## Service-side counters after the run (\`GET /metrics\`)\n\n` + table(["metric", "value"], Object.entries(r.serviceCounters).map(([k, v]) => [`\`${k}\``, int(v)])));
   if (r.notes.length) out.push(`## Notes\n\n${r.notes.map((n) => `- ${n}`).join("\n")}`);
   return `${out.join("\n\n")}\n`;
@@ -179,10 +205,10 @@ function diagnosticRows(r: Report): string[][] {
   const busiest = (c: CpuUse | null) => (c ? c.topWorkerdThreads.map((t) => `${f(t * 100, 0)} %`).join(", ") : "—");
   if (floor) rows.push(["`GET /healthz`", "wrangler dev's proxy, workerd, routing, this client", int(floor.requestsPerSecond), f(floor.latency.p50, 2), f(floor.latency.p99, 2), perRequest(floor.cpu, floor.requests, "workerd"), cores(floor.cpu), busiest(floor.cpu)]);
   const d = r.diagnostics.disabled;
-  rows.push(["`POST /` → `disabled`", "body read, JSON + valibot, RSA signature check, settings, one D1 counter write (waitUntil)", int(d.eventsPerSecond), f(d.latency.p50, 2), f(d.latency.p99, 2), perRequest(d.cpu, d.requests, "workerd"), cores(d.cpu), busiest(d.cpu)]);
+  rows.push(["`POST /` → `disabled`", "body read, JSON + valibot, RSA signature check, settings, counted in the isolate (D1 every few seconds)", int(d.eventsPerSecond), f(d.latency.p50, 2), f(d.latency.p99, 2), perRequest(d.cpu, d.requests, "workerd"), cores(d.cpu), busiest(d.cpu)]);
   const u = r.diagnostics.duplicate;
   rows.push(["`POST /` → `queued` (duplicate delivery)", "+ base64/brotli decode, conversion, redaction, event-id hash, the RepoGate Durable Object call", int(u.eventsPerSecond), f(u.latency.p50, 2), f(u.latency.p99, 2), perRequest(u.cpu, u.requests, "workerd"), cores(u.cpu), busiest(u.cpu)]);
-  if (full) rows.push(["`POST /` → `queued` (the c=50 level above)", "+ the gate's admit write, the queue send, the fingerprint — and the consumer working off the queue meanwhile", int(full.eventsPerSecond), f(full.latency.p50, 2), f(full.latency.p99, 2), perRequest(full.cpu, full.requests, "workerd"), cores(full.cpu), busiest(full.cpu)]);
+  if (full) rows.push(["`POST /` → `queued` (the c=50 level above)", "+ the gate's admit write, the queue send — and the consumer working off the queue meanwhile", int(full.eventsPerSecond), f(full.latency.p50, 2), f(full.latency.p99, 2), perRequest(full.cpu, full.requests, "workerd"), cores(full.cpu), busiest(full.cpu)]);
   return rows;
 }
 
@@ -201,6 +227,7 @@ export function summaryText(r: Report): string {
     ["baseline: failed to file", `${b.failed} of ${b.events}`],
     ...r.grouping.summary,
     ...r.text.summary,
+    ["storm: per event", `DO ingest ${f(r.stormCosts.ingestDo / Math.max(1, r.stormCosts.accepted), 3)}  consumer ${f((r.stormCosts.consumerDo + r.stormCosts.writesDo) / Math.max(1, r.stormCosts.accepted), 3)}  D1 ${f(r.stormCosts.d1 / Math.max(1, r.stormCosts.accepted), 4)}`],
     ...r.targets.map((t): [string, string] => [`target: ${t.name}`, `${t.pass ? "PASS" : "MISS"}  (${t.measured})`]),
     ...r.checks.map((c): [string, string] => [`check: ${c.name}`, c.ok ? "ok" : `FAILED: ${c.detail}`]),
   ];

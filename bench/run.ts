@@ -19,9 +19,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CallEntry } from "../tests/github-double/index.ts";
 import type { LocalStack } from "../tests/support/local-stack.ts";
 import { runBaseline } from "./baseline.ts";
-import { fingerprints, occurrence } from "./events.ts";
+import { type Fingerprint, fingerprints, occurrence } from "./events.ts";
 import { groupingMarkdown, groupingSummary, runGrouping } from "./grouping.ts";
 import { runText, textMarkdown, textSummary } from "./text.ts";
 import { type LevelResult, runFloor, runLevel } from "./ingest.ts";
@@ -30,7 +31,7 @@ import { markdown, type Report, summaryText } from "./report.ts";
 import { planStorm } from "./schedule.ts";
 import { job, signAll } from "./sign.ts";
 import { type Snapshot, takeSnapshot } from "./snapshot.ts";
-import { runStorm } from "./storm.ts";
+import { runStorm, type StormResult } from "./storm.ts";
 import { verdict } from "./verdict.ts";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -65,6 +66,8 @@ const FLOORS = [
 /** Ingest events' clusters write to GitHub once (the create), so they do not compete with the storm for the budget. */
 const INGEST_SETTINGS = { updateIntervalSeconds: 3600 };
 const STORM = { events: QUICK ? 1000 : 10_000, fingerprints: 50, zipf: 1.5, durationMs: QUICK ? 10_000 : 60_000 };
+/** One more fingerprint, first sent half-way through the storm: how soon does a new failure get its issue? */
+const LATE = { events: 10, atMs: STORM.durationMs / 2 };
 /** The storm's settings: none, so the service's defaults apply (updateIntervalSeconds 60, windowMinutes 60). */
 const STORM_SETTINGS = {};
 const REFLECT_DEADLINE_MS = 180_000;
@@ -78,6 +81,8 @@ const VARS = {
   GITHUB_WRITES_PER_HOUR: "500",
   GITHUB_WRITE_SPACING_MS: "1000",
 };
+/** The second storm: the same events (other repos) with the per-repo ingest limit at its defaults, so ingest sheds. */
+const SHED_VARS = { ...VARS, RATE_LIMIT_PER_MINUTE: "600", RATE_LIMIT_BURST: "120" };
 const ROOT = resolve(import.meta.dirname, "..");
 const RESULTS = join(import.meta.dirname, QUICK ? "results.quick.md" : "results.md");
 
@@ -131,6 +136,34 @@ async function metrics(s: LocalStack): Promise<Map<string, number>> {
   return out;
 }
 
+/** Sum of the samples of `name` whose labels contain `part` (e.g. `component="ingest"`). */
+function sumOf(m: Map<string, number>, name: string, part = ""): number {
+  let total = 0;
+  for (const [k, v] of m) if (k.startsWith(`${name}{`) && k.includes(part)) total += v;
+  return total;
+}
+
+/** What a storm cost per accepted event, from the service's own counters (before → after the storm was counted). */
+function costs(before: Map<string, number>, after: Map<string, number>, accepted: number) {
+  const delta = (name: string, part = "") => sumOf(after, name, part) - sumOf(before, name, part);
+  // Arrival at ingest → counted into its cluster, per event (the service's daemon_hotfix_counting_lag_seconds).
+  const lagWithin5 = delta("daemon_hotfix_counting_lag_seconds_bucket", 'le="5"');
+  const lagAll = (after.get("daemon_hotfix_counting_lag_seconds_count") ?? 0) - (before.get("daemon_hotfix_counting_lag_seconds_count") ?? 0);
+  return {
+    accepted,
+    ingestDo: delta("daemon_hotfix_do_requests_total", 'component="ingest"'),
+    consumerDo: delta("daemon_hotfix_do_requests_total", 'component="consumer"'),
+    writesDo: delta("daemon_hotfix_do_requests_total", 'component="writes"'),
+    d1: delta("daemon_hotfix_d1_statements_total"),
+    d1ByComponent: Object.fromEntries(["ingest", "consumer", "writes"].map((c) => [c, delta("daemon_hotfix_d1_statements_total", `component="${c}"`)])),
+    queueMessages: delta("daemon_hotfix_events_received_total", 'outcome="queued"'),
+    counted: delta("daemon_hotfix_events_processed_total"),
+    countedWithin5s: lagWithin5,
+    lagObservations: lagAll,
+  };
+}
+export type Costs = ReturnType<typeof costs>;
+
 async function processed(s: LocalStack): Promise<number> {
   return (await metrics(s)).get("daemon_hotfix_events_processed_total") ?? 0;
 }
@@ -162,6 +195,24 @@ async function waitCounted(s: LocalStack, fps: readonly string[], expected: numb
   }
   return null;
 }
+
+/** The fingerprint first sent mid-storm: from its first send to its issue's create, and what GitHub did meanwhile. */
+function lateFingerprint(storm: StormResult, fps: readonly Fingerprint[], calls: readonly CallEntry[], index: number) {
+  const fp = fps[index];
+  const sentAtMs = storm.firstSentAtMs[index] ?? 0;
+  const repo = fp?.fullName.toLowerCase() ?? "";
+  const isCreate = (c: CallEntry) => c.method === "POST" && /\/issues$/.test(c.path) && c.status === 201;
+  const created = calls.find((c) => isCreate(c) && c.repo?.toLowerCase() === repo);
+  const between = created ? calls.filter((c) => c.at > sentAtMs && c.at < created.at && c.method !== "GET") : [];
+  return {
+    repo: fp?.fullName ?? "",
+    sentAtSeconds: (sentAtMs - storm.firstEventAtMs) / 1000,
+    seconds: created ? (created.at - sentAtMs) / 1000 : null,
+    createsBetween: between.filter((c) => isCreate(c)).length,
+    otherWritesBetween: between.filter((c) => !isCreate(c)).length,
+  };
+}
+export type LateResult = ReturnType<typeof lateFingerprint>;
 
 function machine(): Report["machine"] {
   const cpus = os.cpus();
@@ -195,9 +246,10 @@ async function main(): Promise<number> {
 
   // Events: warm-up + ingest levels over INGEST_REPOS plugin repos; the storm over its 50.
   const ingestFps = fingerprints("bench-ingest", INGEST_REPOS);
-  const stormFps = fingerprints("bench-storm", STORM.fingerprints);
-  const baselineFps = fingerprints("bench-baseline", STORM.fingerprints);
-  const plan = planStorm(STORM.events, STORM.fingerprints, STORM.zipf, STORM.durationMs);
+  const plan = planStorm(STORM.events, STORM.fingerprints, STORM.zipf, STORM.durationMs, 42, LATE);
+  const stormFps = fingerprints("bench-storm", plan.fingerprints);
+  const baselineFps = fingerprints("bench-baseline", plan.fingerprints);
+  const shedFps = fingerprints("bench-shed", plan.fingerprints);
   const now = Date.now();
   let seq = 0;
   const ingestJob = () => {
@@ -208,15 +260,19 @@ async function main(): Promise<number> {
   const warmupJobs = Array.from({ length: WARMUP.requests }, ingestJob);
   const levelJobs = LEVELS.map((l) => Array.from({ length: l.requests }, ingestJob));
   const disabledJobs = Array.from({ length: DIAG.requests }, () => ({ ...ingestJob(), settings: { enabled: false } }));
-  const stormSeq = new Array<number>(STORM.fingerprints).fill(0);
-  const stormJobs = plan.order.map((index, i) => {
-    const fp = stormFps[index];
-    if (!fp) throw new Error("unreachable");
-    const n = (stormSeq[index] ?? 0) + 1;
-    stormSeq[index] = n;
-    return job(occurrence(fp, n, new Date(now + (plan.offsetMs[i] ?? 0))), STORM_SETTINGS);
-  });
-  const allJobs = [...warmupJobs, ...levelJobs.flat(), ...disabledJobs, ...stormJobs];
+  const stormJobsFor = (fps: readonly Fingerprint[], startMs: number) => {
+    const stormSeq = new Array<number>(plan.fingerprints).fill(0);
+    return plan.order.map((index, i) => {
+      const fp = fps[index];
+      if (!fp) throw new Error("unreachable");
+      const n = (stormSeq[index] ?? 0) + 1;
+      stormSeq[index] = n;
+      return job(occurrence(fp, n, new Date(startMs + (plan.offsetMs[i] ?? 0))), STORM_SETTINGS);
+    });
+  };
+  const stormJobs = stormJobsFor(stormFps, now);
+  const shedJobs = stormJobsFor(shedFps, now);
+  const allJobs = [...warmupJobs, ...levelJobs.flat(), ...disabledJobs, ...stormJobs, ...shedJobs];
 
   source = takeSnapshot(ROOT);
   const snap = source;
@@ -246,6 +302,7 @@ async function main(): Promise<number> {
   const levelBodies = LEVELS.map((l) => take(l.requests));
   const disabledBodies = take(DIAG.requests);
   const stormBodies = take(STORM.events);
+  const shedBodies = take(STORM.events);
 
   // 1. Ingest.
   log(`warm-up: ${WARMUP.requests} events at concurrency ${WARMUP.concurrency}`);
@@ -283,13 +340,19 @@ async function main(): Promise<number> {
 
   // 2. Storm through daemon-hotfix.
   const processedBeforeStorm = await processed(s);
+  const beforeStorm = await metrics(s);
   log(`storm: ${STORM.events} events over ${STORM.fingerprints} fingerprints in ${STORM.durationMs / 1000} s`);
   // The service's token, as the double saw it (the ingest phase's creates used it already).
   const DAEMON_TOKEN = s.github.calls.find((c) => c.token !== null)?.token ?? "";
   const storm = await runStorm({ url: s.url, github: s.github, token: DAEMON_TOKEN, plan, fingerprints: stormFps, bodies: stormBodies, deadlineMs: REFLECT_DEADLINE_MS, log, counted: async () => (await processed(s)) - processedBeforeStorm });
   log(storm.secondsToReflect === null ? "storm: NOT reflected within the deadline" : `storm: reflected on GitHub ${storm.secondsToReflect.toFixed(1)} s after the first event`);
   const daemonCalls = s.github.calls.filter((c) => c.token === DAEMON_TOKEN);
+  // Ingest writes its counters to D1 a few seconds late (METRICS_FLUSH_SECONDS): let the last flush land.
+  await sleep(4_000);
   const serviceMetrics = await metrics(s);
+  const stormCosts = costs(beforeStorm, serviceMetrics, storm.answers["200 queued"] ?? 0);
+  const late = lateFingerprint(storm, stormFps, daemonCalls, plan.fingerprints - 1);
+  log(`storm: counted within 5 s ${((stormCosts.countedWithin5s / Math.max(1, stormCosts.lagObservations)) * 100).toFixed(1)} %; late fingerprint's issue after ${late.seconds?.toFixed(2) ?? "—"} s (${late.createsBetween} other creates in between)`);
 
   // 3. Baseline: the prototype against the same double (its own repos and token).
   log(`baseline: the prototype Action, same sequence and arrival times, up to ${BASELINE_CONCURRENCY} runs at once, search lag 10 s`);
@@ -298,9 +361,21 @@ async function main(): Promise<number> {
 
   await stopStack();
 
+  // 4. The same storm (its own repos) with the per-repo ingest limit at its defaults: ingest sheds, counts stay exact.
+  log(`shed storm: the same ${STORM.events} events with RATE_LIMIT_PER_MINUTE=600, RATE_LIMIT_BURST=120 (a new stack)`);
+  const shedStack = await startLocalStack({ vars: { KERNEL_PUBLIC_KEY: keys.publicKey, ...SHED_VARS }, log: onWranglerOutput });
+  stack = shedStack;
+  const shedBefore = await metrics(shedStack);
+  const shedStorm = await runStorm({ url: shedStack.url, github: shedStack.github, token: "", plan, fingerprints: shedFps, bodies: shedBodies, deadlineMs: REFLECT_DEADLINE_MS, log, counted: async () => await processed(shedStack) });
+  await sleep(4_000);
+  const shedAfter = await metrics(shedStack);
+  const shedCosts = costs(shedBefore, shedAfter, STORM.events);
+  log(shedStorm.secondsToReflect === null ? "shed storm: NOT reflected within the deadline" : `shed storm: reflected ${shedStorm.secondsToReflect.toFixed(1)} s after the first event; answers ${JSON.stringify(shedStorm.answers)}`);
+  await stopStack();
+
   // ---------------------------------------------------------------- targets and checks
   const machineInfo = machine();
-  const { targets, checks } = verdict({ cpus: machineInfo.cpus, warmup, levels, floors, disabled, duplicate, drainedAt, storm, stormFingerprints: stormFps, daemonCalls, baseline, deadlineMs: REFLECT_DEADLINE_MS });
+  const { targets, checks } = verdict({ cpus: machineInfo.cpus, warmup, levels, floors, disabled, duplicate, drainedAt, storm, stormFingerprints: stormFps, daemonCalls, baseline, deadlineMs: REFLECT_DEADLINE_MS, stormCosts, late, shedStorm, shedCosts, spacingMs: Number(VARS.GITHUB_WRITE_SPACING_MS) });
 
   const counterNames = [
     "daemon_hotfix_events_received_total",
@@ -328,7 +403,8 @@ async function main(): Promise<number> {
     machine: machineInfo,
     settings: [
       `Service: \`wrangler dev\` on 127.0.0.1 with D1 migrations applied in a temporary state directory; GitHub = the GitHub double over HTTP on 127.0.0.1, in the bench process (no other network address is used).`,
-      `Worker vars: ${Object.entries(VARS).map(([k, v]) => `\`${k}=${v}\``).join(", ")}. **The per-repo ingest limit is raised** from its defaults (600/min, burst 120) so the storm measures GitHub traffic, not ingest shedding; the write budget is at its defaults.`,
+      `Worker vars: ${Object.entries(VARS).map(([k, v]) => `\`${k}=${v}\``).join(", ")}. **The per-repo ingest limit is raised** from its defaults (600/min, burst 120) so the first storm measures the consumer and GitHub traffic, not ingest shedding; the write budget is at its defaults. A second stack then runs the same storm (its own repos, \`bench-shed/…\`) with the limit **at its defaults**, so ingest sheds most of the hot fingerprints' events.`,
+      `The storm has one more fingerprint (\`plugin-${String(plan.fingerprints).padStart(2, "0")}\`, ${LATE.events} events) first sent ${LATE.atMs / 1000} s into it: how soon a failure first seen mid-storm gets its issue.`,
       `Signing: plugin-sdk's \`PluginInput\` (the kernel's client code) with a fresh 2048-bit RSA key; ${allJobs.length} inputs pre-signed in worker threads before any timed section; each event has its own stateId, requestId and deliveryId.`,
       `Ingest: warm-up ${WARMUP.requests} events (c=${WARMUP.concurrency}), then ${LEVELS.map((l) => `${l.requests} at c=${l.concurrency}`).join(", ")}; closed loop, keep-alive connections opened before the clock starts; latency = request written → whole answer read. ` +
         `Events are workflow-plugin failures spread round-robin over ${INGEST_REPOS} plugin repos (\`bench-ingest/plugin-01…${String(INGEST_REPOS).padStart(2, "0")}\`), settings \`${JSON.stringify(INGEST_SETTINGS)}\` so their ${INGEST_REPOS} clusters write to GitHub once and leave the write budget to the storm.`,
@@ -344,6 +420,10 @@ async function main(): Promise<number> {
     storm,
     stormDrainSeconds: storm.countedAtMs === null ? null : (storm.countedAtMs - storm.firstEventAtMs) / 1000,
     baseline,
+    stormCosts,
+    late,
+    shedStorm,
+    shedCosts,
     grouping: { markdown: groupingMarkdown(grouping), summary: groupingRows },
     text: { markdown: textMarkdown(text), summary: textRows },
     perFingerprint: plan.perFingerprint,

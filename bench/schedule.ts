@@ -17,14 +17,32 @@ export interface StormPlan {
   offsetMs: number[];
 }
 
-export function planStorm(events: number, fingerprints: number, zipfExponent: number, durationMs: number, seed = 42): StormPlan {
-  const perFingerprint = zipfCounts(events, fingerprints, zipfExponent);
+/** A fingerprint first sent late in the storm: `events` occurrences, the first at `atMs`, the rest spread after. */
+export interface LateFingerprint {
+  events: number;
+  atMs: number;
+}
+
+/**
+ * `events` in all; with `late`, its events belong to one more fingerprint (index `fingerprints`, after the
+ * Zipf-skewed ones) that is first sent `late.atMs` into the storm.
+ */
+export function planStorm(events: number, fingerprints: number, zipfExponent: number, durationMs: number, seed = 42, late?: LateFingerprint): StormPlan {
+  const lateEvents = late?.events ?? 0;
+  const perFingerprint = zipfCounts(events - lateEvents, fingerprints, zipfExponent);
   const order = shuffle(
     perFingerprint.flatMap((count, index) => Array.from({ length: count }, () => index)),
     prng(seed),
   );
   const gap = durationMs / events;
-  return { events, fingerprints, zipfExponent, durationMs, perFingerprint, order, offsetMs: order.map((_, i) => i * gap) };
+  if (late && lateEvents > 0) {
+    // Insert the late fingerprint's events at their times: the first at late.atMs, then evenly to the end.
+    const first = Math.round(late.atMs / gap);
+    const step = Math.max(1, Math.floor((events - first) / lateEvents));
+    for (let k = 0; k < lateEvents; k++) order.splice(Math.min(order.length, first + k * step), 0, fingerprints);
+    perFingerprint.push(lateEvents);
+  }
+  return { events, fingerprints: perFingerprint.length, zipfExponent, durationMs, perFingerprint, order, offsetMs: order.map((_, i) => i * gap) };
 }
 
 /** Calls `fire(i)` for each event at its offset from now (open loop: never waits for answers). */

@@ -46,6 +46,8 @@ export interface StormResult {
   minWriteGapMs: number | null;
   /** Writes per cluster: how many clusters got 2, 3, … writes. */
   writesPerCluster: Record<string, number>;
+  /** When each fingerprint's first event was sent (index = fingerprint). */
+  firstSentAtMs: number[];
   /** CPU while the events were sent, and while waiting for GitHub to reflect them. */
   cpuSend: cpu.CpuUse | null;
   cpuWait: cpu.CpuUse | null;
@@ -54,6 +56,7 @@ export interface StormResult {
 export interface StormOptions {
   url: string;
   github: GitHubDouble;
+  /** The service's token as the double sees it ("": every call is the service's — a double of its own). */
   token: string;
   plan: StormPlan;
   fingerprints: readonly Fingerprint[];
@@ -80,7 +83,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   // The consumer's progress, every 2 s until every event is counted.
   const progress: Array<{ atMs: number; counted: number; sent: number; writes: number }> = [];
   const stormRepoKeys = new Set(o.fingerprints.map((fp) => fp.fullName.toLowerCase()));
-  const stormWritesSoFar = () => o.github.calls.filter((c) => c.token === o.token && c.method !== "GET" && c.repo !== null && stormRepoKeys.has(c.repo.toLowerCase())).length;
+  const mine = (c: CallEntry) => o.token === "" || c.token === o.token;
+  const stormWritesSoFar = () => o.github.calls.filter((c) => mine(c) && c.method !== "GET" && c.repo !== null && stormRepoKeys.has(c.repo.toLowerCase())).length;
   let countedAtMs: number | null = null;
   let sending = true;
   let sentSoFar = 0;
@@ -94,8 +98,11 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
       if (n >= o.plan.events) countedAtMs = Date.now();
     }
   })();
+  const firstSentAtMs = new Array<number>(o.plan.fingerprints).fill(0);
   const sent = await replay(o.plan, (i) => {
     lastEventAtMs = Date.now();
+    const index = o.plan.order[i] ?? 0;
+    if (!firstSentAtMs[index]) firstSentAtMs[index] = lastEventAtMs;
     sentSoFar = i + 1;
     pending.push(
       postJson(url, o.bodies[i] ?? "", via).then((r) => {
@@ -137,7 +144,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const cpu2 = cpu0 ? cpu.sample() : null;
 
   const stormRepos = new Set(o.fingerprints.map((fp) => fp.fullName.toLowerCase()));
-  const tokenCalls = o.github.calls.filter((c) => c.token === o.token);
+  const tokenCalls = o.github.calls.filter(mine);
   const stormCalls: CallEntry[] = tokenCalls.filter((c) => c.repo !== null && stormRepos.has(c.repo.toLowerCase()));
   const stormWrites = writes(stormCalls);
   const perRepo = new Map<string, number[]>();
@@ -181,6 +188,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     limitErrors: limitErrors(stormCalls),
     minWriteGapMs,
     writesPerCluster,
+    firstSentAtMs,
     cpuSend: cpu0 && cpu1 ? cpu.between(cpu0, cpu1) : null,
     cpuWait: cpu1 && cpu2 ? cpu.between(cpu1, cpu2) : null,
   };

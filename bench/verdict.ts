@@ -8,6 +8,7 @@ import type { Fingerprint } from "./events.ts";
 import type { FloorResult, LevelResult } from "./ingest.ts";
 import * as cpu from "./procstat.ts";
 import type { Check, Target } from "./report.ts";
+import type { Costs, LateResult } from "./run.ts";
 import type { StormResult } from "./storm.ts";
 
 export interface VerdictInput {
@@ -25,6 +26,11 @@ export interface VerdictInput {
   daemonCalls: readonly CallEntry[];
   baseline: BaselineResult;
   deadlineMs: number;
+  stormCosts: Costs;
+  late: LateResult;
+  shedStorm: StormResult;
+  shedCosts: Costs;
+  spacingMs: number;
 }
 
 export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] } {
@@ -68,35 +74,28 @@ export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] }
         `30/min search limit, ending those runs before any write.` +
         (kind("GET issues/list-for-repo") ? ` The ${kind("GET issues/list-for-repo")} GET issues/list-for-repo ${kind("GET issues/list-for-repo") === 1 ? "is a recovery look-up" : "are recovery look-ups"}: the service retried a create whose outcome it had not confirmed and first looked for the issue it may have made.` : ""),
     },
+    countedTarget(i.stormCosts, "10,000-event storm"),
+    lateTarget(i.late, i.spacingMs),
+    ...costTargets(i.stormCosts),
     {
-      name: "ingest p99 < 10 ms at concurrency 50",
-      goal: "< 10 ms",
-      measured: `${ms(c50?.latency.p99)} ms`,
-      pass: (c50?.latency.p99 ?? Infinity) < 10,
+      name: "ingest throughput at concurrency 50 ≥ 50 % of GET /healthz's",
+      goal: "≥ 50 %",
+      measured: `${n0(c50?.eventsPerSecond)} vs ${n0(floor50?.requestsPerSecond)} per second = ${c50 && floor50 ? ((c50.eventsPerSecond / floor50.requestsPerSecond) * 100).toFixed(1) : "—"} %`,
+      pass: !!c50 && !!floor50 && c50.eventsPerSecond >= 0.5 * floor50.requestsPerSecond,
       why:
-        `at concurrency 50 the stack served ${n0(c50?.eventsPerSecond)} events/s, so by Little's law a request spends ≈ 50 / ${n0(c50?.eventsPerSecond)} s = ` +
-        `${c50 ? ((50 / c50.eventsPerSecond) * 1000).toFixed(1) : "—"} ms in the system (measured mean ${ms(c50?.latency.mean)} ms): the time is queueing for a saturated server, ` +
-        `not work per request — alone (concurrency 1) a request takes p50 ${ms(c1?.latency.p50)} ms, of which ${ms(floor1?.latency.p50)} ms is the no-work floor (GET /healthz). ` +
-        `The server is workerd: over the level it spent ${perEvent(c50, "workerd")} ms of CPU per event (cores used: ${cpu.describe(c50?.cpu)} of ${i.cpus}; ` +
-        `its busiest threads at ${threads(c50?.cpu)} of one core each${oneThread(c50?.cpu) ? " — most of its work ran on one thread, not spread over both cores" : ""}). Cut short after the signature check (\`disabled\`) the same POST runs at ` +
-        `${n0(disabled.eventsPerSecond)}/s (p99 ${ms(disabled.latency.p99)} ms, ${perEvent(disabled, "workerd")} ms workerd CPU each); through the per-repo gate (a duplicate delivery) at ` +
-        `${n0(duplicate.eventsPerSecond)}/s (p99 ${ms(duplicate.latency.p99)} ms, ${perEvent(duplicate, "workerd")} ms); even GET /healthz has p99 ${ms(floor50?.latency.p99)} ms at 50 in flight ` +
-        `(${n0(floor50?.requestsPerSecond)}/s). p99 < 10 ms with 50 in flight needs ≥ 5,000 requests/s, more than this 2-core machine serves even for a request that does nothing.`,
+        `over the level workerd spent ${perEvent(c50, "workerd")} ms of CPU per event against ${floor50?.cpu ? (((floor50.cpu.seconds["workerd"] ?? 0) / floor50.requests) * 1000).toFixed(2) : "—"} ms per GET /healthz ` +
+        `(cores used: ${cpu.describe(c50?.cpu)} of ${i.cpus}; busiest workerd threads ${threads(c50?.cpu)}${oneThread(c50?.cpu) ? " — most of it on one thread" : ""}). Cut short after the signature check (\`disabled\`) the same POST runs at ` +
+        `${n0(disabled.eventsPerSecond)}/s (${perEvent(disabled, "workerd")} ms workerd CPU each), through the per-repo gate (a duplicate delivery) at ${n0(duplicate.eventsPerSecond)}/s (${perEvent(duplicate, "workerd")} ms): ` +
+        `the signed input's parse and RSA check alone take ${disabled.cpu && floor50?.cpu ? (Number(perEvent(disabled, "workerd")) - ((floor50.cpu.seconds["workerd"] ?? 0) / floor50.requests) * 1000).toFixed(2) : "—"} ms more than the floor.`,
     },
     {
-      name: "ingest ≥ 1,000 events/s",
-      goal: "≥ 1,000 events/s",
-      measured: `${n0(best?.eventsPerSecond)} events/s (best level: concurrency ${best?.concurrency})`,
-      pass: (best?.eventsPerSecond ?? 0) >= 1000,
-      why:
-        `the best level (concurrency ${best?.concurrency}) kept ${cpu.describe(best?.cpu)} cores of ${i.cpus} busy, workerd's busiest threads at ` +
-        `${threads(best?.cpu)} of one core each: ${perEvent(best, "workerd")} ms of workerd CPU per accepted event, which caps one workerd at ` +
-        `≈ ${best?.cpu ? n0(best.requests / (best.cpu.seconds["workerd"] ?? 1)) : "—"} events per CPU-second. By the cut-short measurements at concurrency 50: ` +
-        `${perEvent(disabled, "workerd")} ms goes to reading, parsing and verifying the signed input and counting it (\`disabled\`: ${n0(disabled.eventsPerSecond)}/s), ` +
-        `${duplicate.cpu && disabled.cpu ? (Number(perEvent(duplicate, "workerd")) - Number(perEvent(disabled, "workerd"))).toFixed(2) : "—"} ms more to decode, convert, redact and pass the per-repo gate (duplicate: ${n0(duplicate.eventsPerSecond)}/s), ` +
-        `and the rest of the ${perEvent(c50, "workerd")} ms of the full path (${n0(c50?.eventsPerSecond)}/s) to the admit write, the queue send and the consumer running at the same time. ` +
-        `The no-work floor on this stack is ${n0(floor50?.requestsPerSecond)} requests/s (GET /healthz at concurrency 50).`,
+      name: "ingest median at concurrency 1 ≤ 2.5 × GET /healthz's",
+      goal: "≤ 2.5 ×",
+      measured: `${ms(c1?.latency.p50)} vs ${ms(floor1?.latency.p50)} ms = ${c1 && floor1 ? (c1.latency.p50 / floor1.latency.p50).toFixed(2) : "—"} ×`,
+      pass: !!c1 && !!floor1 && c1.latency.p50 <= 2.5 * floor1.latency.p50,
+      why: `alone, a request spends ${ms(c1 ? c1.latency.p50 - (floor1?.latency.p50 ?? 0) : undefined) } ms over the floor; \`disabled\` (parse + signature check) at concurrency 50 took ${perEvent(disabled, "workerd")} ms of workerd CPU, the full path ${perEvent(c50, "workerd")} ms.`,
     },
+    shedTarget(i.shedStorm, i.shedCosts),
   ];
 
   const checks: Check[] = [
@@ -111,8 +110,78 @@ export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] }
       ok: storm.minWriteGapMs === null || storm.minWriteGapMs >= 60_000,
       detail: `shortest gap between two writes to one storm issue: ${storm.minWriteGapMs === null ? "—" : `${(storm.minWriteGapMs / 1000).toFixed(1)} s`}`,
     },
+    { name: "shed storm: exactly one issue per fingerprint, each with its exact count", ok: i.shedStorm.duplicates === 0 && i.shedStorm.repos.every((r) => r.issues === 1) && i.shedStorm.wrongCounts.length === 0 && i.shedStorm.secondsToReflect !== null, detail: `${i.shedStorm.duplicates} duplicates; ${i.shedStorm.wrongCounts.length} wrong counts (${Object.entries(i.shedStorm.answers).map(([k, n]) => `${k}: ${n}`).join(", ")})` },
+    { name: "shed storm: peak writes per 60 s ≤ 80, no secondary-limit error", ok: i.shedStorm.peakWritesToken <= 80 && i.shedStorm.secondaryLimitHits === 0, detail: `${i.shedStorm.peakWritesToken}; ${i.shedStorm.secondaryLimitHits}` },
     { name: "no GitHub request of daemon-hotfix refused", ok: daemonRefused.length === 0, detail: daemonRefused.length ? daemonRefused.slice(0, 5).map((c) => `${c.method} ${c.path} ${c.status}`).join("; ") : "0" },
   ];
 
   return { targets, checks };
+}
+
+const pct = (a: number, b: number) => (b > 0 ? (a / b) * 100 : Number.NaN);
+
+function countedTarget(c: Costs, what: string): Target {
+  const share = pct(c.countedWithin5s, c.lagObservations);
+  return {
+    name: `${what}: ≥ 95 % of events counted within 5 s of arriving`,
+    goal: "≥ 95 %",
+    measured: `${c.countedWithin5s.toLocaleString("en-US")} of ${c.lagObservations.toLocaleString("en-US")} = ${share.toFixed(1)} %`,
+    pass: share >= 95,
+    note: "from the service's own `daemon_hotfix_counting_lag_seconds` (per event: its arrival at ingest → counted into its cluster), bucket ≤ 5 s, before vs after the storm.",
+    why: `the counting consumer fell behind the storm's rate on this machine (see the progress table): ${(100 - share).toFixed(1)} % of events waited longer than 5 s in the events queue.`,
+  };
+}
+
+function lateTarget(l: LateResult, spacingMs: number): Target {
+  const allowed = 3 + (l.createsBetween * spacingMs) / 1000;
+  return {
+    name: `a fingerprint first sent ${l.sentAtSeconds.toFixed(0)} s into the storm has its issue within 3 s (+ GitHub's spacing behind other pending creates)`,
+    goal: `≤ 3 s + ${l.createsBetween} × ${spacingMs / 1000} s = ${allowed.toFixed(1)} s`,
+    measured: l.seconds === null ? "no issue" : `${l.seconds.toFixed(2)} s (${l.createsBetween} other creates, ${l.otherWritesBetween} other writes in between)`,
+    pass: l.seconds !== null && l.seconds <= allowed,
+    note: `from its first event's send to GitHub's 201 for its issue (the double's call log); writes in between: ${l.createsBetween} creates of other new failures, ${l.otherWritesBetween} edits/comments.`,
+    why: l.seconds === null ? "its issue was never created" : `it waited ${(l.seconds - allowed).toFixed(2)} s beyond the allowance.`,
+  };
+}
+
+function costTargets(c: Costs): Target[] {
+  const per = (n: number) => (c.accepted > 0 ? n / c.accepted : Number.NaN);
+  const consumer = c.consumerDo + c.writesDo;
+  return [
+    {
+      name: "Durable Object requests per accepted event at ingest ≤ 1",
+      goal: "≤ 1",
+      measured: `${c.ingestDo.toLocaleString("en-US")} / ${c.accepted.toLocaleString("en-US")} = ${per(c.ingestDo).toFixed(3)}`,
+      pass: per(c.ingestDo) <= 1,
+      why: "ingest called a Durable Object more than once for some events (a queue refusal's release).",
+    },
+    {
+      name: "Durable Object requests per accepted event in the consumer ≤ 0.2",
+      goal: "≤ 0.2",
+      measured: `${consumer.toLocaleString("en-US")} / ${c.accepted.toLocaleString("en-US")} = ${per(consumer).toFixed(3)} (counting ${per(c.consumerDo).toFixed(3)}, writes ${per(c.writesDo).toFixed(3)})`,
+      pass: per(consumer) <= 0.2,
+      note: "`daemon_hotfix_do_requests_total{component=\"consumer\"|\"writes\"}`: one cluster call per fingerprint per batch of up to 100 while counting; the writes path's plan/confirm/abandon and write-budget calls.",
+      why: `batches of up to 100 messages hold ${c.accepted > 0 && c.consumerDo > 0 ? (c.accepted / c.consumerDo).toFixed(1) : "—"} events per fingerprint on average in this Zipf-skewed storm: each distinct fingerprint in a batch costs one call, so the tail of 50 fingerprints keeps the counting path near 0.2 per event.`,
+    },
+    {
+      name: "D1 statements per accepted event ≤ 0.05",
+      goal: "≤ 0.05",
+      measured: `${c.d1.toLocaleString("en-US")} / ${c.accepted.toLocaleString("en-US")} = ${per(c.d1).toFixed(4)} (${Object.entries(c.d1ByComponent).map(([k, n]) => `${k} ${n}`).join(", ")})`,
+      pass: per(c.d1) <= 0.05,
+      note: "`daemon_hotfix_d1_statements_total`: counter upserts (multi-row, 25 label sets a statement; ingest's gathered per isolate and written every METRICS_FLUSH_SECONDS) and cluster-index writes.",
+      why: "the consumer's per-batch counter flush and the cluster index writes came to more than one statement per 20 events.",
+    },
+  ];
+}
+
+function shedTarget(s: StormResult, c: Costs): Target {
+  const shed = s.answers["200 rate_limited"] ?? 0;
+  return {
+    name: "with the per-repo limit at its defaults, the storm's issues show exact counts although ingest sheds",
+    goal: "every issue = events sent",
+    measured: `${s.repos.length - s.wrongCounts.length} of ${s.repos.length} exact; ${shed.toLocaleString("en-US")} of ${s.sent.toLocaleString("en-US")} events shed (answered rate_limited), counted through ${c.queueMessages.toLocaleString("en-US")} queued events + the gates' aggregates`,
+    pass: s.wrongCounts.length === 0 && s.secondsToReflect !== null && shed > 0,
+    note: `${s.secondsToReflect === null ? "not reflected" : `reflected ${s.secondsToReflect.toFixed(1)} s after the first event`}; counted within 5 s of arriving: ${pct(c.countedWithin5s, c.lagObservations).toFixed(1)} % (shed events wait for their gate's ${2} s interval).`,
+    why: s.wrongCounts.length ? `wrong counts: ${s.wrongCounts.slice(0, 5).map((w) => `${w.repo} ${w.shown ?? "no issue"} ≠ ${w.expected}`).join("; ")}` : "nothing was shed, or it was not reflected in time",
+  };
 }

@@ -39,7 +39,7 @@ export const ShedMessage = v.object({
   fingerprint: v.optional(FingerprintHex),
   grouping: v.optional(v.string()),
   count: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  /** The oldest shed event's own time (the processing lag is measured from it). */
+  /** When the first of the shed events arrived at ingest (the lags of all of them are measured from it). */
   firstAt: v.string(),
 });
 export type ShedMessage = v.InferOutput<typeof ShedMessage>;

@@ -119,6 +119,7 @@ async function recordGroup(group: Group, ctx: Context): Promise<void> {
     const count = entry.count ?? 1;
     ctx.metrics.inc("events_processed", { plugin: entry.failure.plugin.id, repo: entry.failure.target.repo, category: entry.failure.category }, count);
     ctx.metrics.observe("processing_lag_seconds", (now - entry.lagFromMs) / 1000, LAG_BUCKETS, {}, count);
+    ctx.metrics.observe("counting_lag_seconds", (now - entry.receivedMs) / 1000, LAG_BUCKETS, {}, count);
   }
   if (recorded.snapshot) {
     ctx.pending.push(upsertClusterIndex(env.DB, recorded.snapshot));

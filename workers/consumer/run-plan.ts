@@ -5,6 +5,9 @@ import { performAutofix } from "../autofix/perform";
 import { GitHubFailure, type GitHubWriter, MAX_INLINE_WAIT_MS } from "../github/writer";
 import { ConfigError, configOf } from "../config";
 
+/** The least time after an unknown outcome before the step is re-asserted or its issue looked for. */
+export const OUTCOME_SETTLE_MS = 10_000;
+
 /** Without GitHub credentials a cluster asks again this often (the operator has to set them). */
 export const CONFIG_RETRY_MS = 300_000;
 
@@ -73,8 +76,10 @@ export function stepFailure(error: unknown, env: Env): StepFailure {
     ...(failure.delayMs !== undefined ? { retryAtMs: now + failure.delayMs } : {}),
     ...(failure.unsent === true ? { unsent: true } : {}),
     ...(failure.budget === true ? { budget: true } : {}),
-    // A request GitHub may still apply can land up to its timeout after it was sent: re-assert after twice that.
-    ...(failure.outcomeUnknown === true ? { outcomeUnknownUntilMs: now + 2 * config.github.timeoutMs + 1_000 } : {}),
+    // A request GitHub may still apply can land up to its timeout after it was sent: re-assert (or look for the
+    // issue a create may have made) after twice that — and never sooner than OUTCOME_SETTLE_MS, for a server slow
+    // to apply what it was sent (a loaded GitHub, or a loaded test double).
+    ...(failure.outcomeUnknown === true ? { outcomeUnknownUntilMs: now + Math.max(2 * config.github.timeoutMs + 1_000, OUTCOME_SETTLE_MS) } : {}),
   };
 }
 

@@ -87,7 +87,7 @@ export class RepoGate extends DurableObject<Env> {
         this.sql.exec(
           `INSERT INTO shed_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`,
           key,
-          message.failure.occurredAt,
+          message.failure.receivedAt,
           JSON.stringify(message),
         );
         this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?)`, request.eventId, request.nowMs);

@@ -17,7 +17,9 @@ export const COUNTERS: readonly CounterSpec[] = [
   { stored: "events_received", name: "daemon_hotfix_events_received_total", help: "Events answered by POST /, by outcome.", keep: ["outcome"], initial: OUTCOMES.map((outcome) => ({ outcome })) },
   { stored: "events_processed", name: "daemon_hotfix_events_processed_total", help: "Failures counted into their cluster by the consumer (once per event), by category.", keep: ["category"] },
   { stored: "github_requests", name: "daemon_hotfix_github_requests_total", help: "Requests sent to GitHub, by method and status (status \"error\" when no answer came).", keep: ["method", "status"] },
-  { stored: "retries", name: "daemon_hotfix_retries_total", help: "Queue messages sent back for a retry, by reason (github, budget).", keep: ["reason"] },
+  { stored: "retries", name: "daemon_hotfix_retries_total", help: "GitHub steps given back to their cluster for a later attempt (reason github, budget), and events sent back to the queue (reason cluster).", keep: ["reason"] },
+  { stored: "do_requests", name: "daemon_hotfix_do_requests_total", help: "Durable Object requests made, by component (ingest, consumer, writes) and object (repo_gate, cluster, write_budget).", keep: ["component", "object"] },
+  { stored: "d1_statements", name: "daemon_hotfix_d1_statements_total", help: "D1 statements run for counters and the cluster index, by component (ingest, consumer, writes).", keep: ["component"] },
   { stored: "dead_letters", name: "daemon_hotfix_dead_letters_total", help: "Events stored as dead letters, by reason class.", keep: ["reason"] },
   { stored: "issues_created", name: "daemon_hotfix_issues_created_total", help: "Issues created on GitHub.", keep: [], initial: [{}] },
   { stored: "issues_recovered", name: "daemon_hotfix_issues_recovered_total", help: "Issues found by their marker after an unconfirmed create.", keep: [], initial: [{}] },
@@ -28,6 +30,7 @@ export const COUNTERS: readonly CounterSpec[] = [
 
 const HISTOGRAMS = [
   { stored: "processing_lag_seconds", name: "daemon_hotfix_processing_lag_seconds", help: "From the failure's own time to its being counted by the consumer.", bounds: LAG_BUCKETS },
+  { stored: "counting_lag_seconds", name: "daemon_hotfix_counting_lag_seconds", help: "From the event's arrival at ingest to its being counted into its cluster (shed events: from the first of their aggregate).", bounds: LAG_BUCKETS },
   { stored: "processing_duration_seconds", name: "daemon_hotfix_processing_duration_seconds", help: "Time the consumer spent on one queue message, GitHub calls included.", bounds: DURATION_BUCKETS },
 ] as const;
 
