@@ -86,8 +86,10 @@ export const FailureEvent = v.object({
     headSha: v.optional(v.string()),
     installationId: v.optional(v.number()),
   }),
-  /** Last lines the kernel logged around the failure (sanitised, bounded). */
+  /** The first lines the kernel logged for the failing dispatch (sanitised, bounded; the kernel keeps its first 40). */
   logTrail: v.array(v.string()),
+  /** The kernel's error line, found anywhere in its trail (it may lie beyond the lines kept); absent when there is none. */
+  logErrorLine: v.optional(v.string()),
   environment: v.optional(v.string()),
   kernelCommit: v.optional(v.string()),
   /** What was cut so the queue message fits (e.g. `log trail: 12 oldest lines`); shown in the issue. */

@@ -6,6 +6,8 @@ export interface IngestOutput {
   reason?: string;
   fingerprint?: string;
   eventId?: string;
+  /** What was wrong with the settings and did not cost the event (`settings.<key>: …`): ignored or at its default. */
+  warnings?: string[];
 }
 
 /** The 200 answer: plugin-sdk workers answer `{ stateId, output }`. */

@@ -34,13 +34,8 @@ export const KernelPluginError = v.object({
     repo: OptionalText(200),
     workflowId: OptionalText(500),
     ref: OptionalText(500),
-    settings: v.optional(
-      v.nullable(
-        v.object({
-          with: v.optional(v.nullable(v.object({ sourceRepo: OptionalText(200), sourceRef: OptionalText(500) }))),
-        }),
-      ),
-    ),
+    // The kernel copies these raw from the org's YAML: any JSON type (a number, an object…). Only a string is used.
+    settings: v.optional(v.unknown()),
     manifest: v.optional(v.nullable(v.object({ name: OptionalText(200), version: OptionalText(100) }))),
   }),
   error: v.object({

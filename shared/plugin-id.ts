@@ -4,9 +4,14 @@ export type ParsedPluginId =
   | { kind: "repo"; owner: string; repo: string; workflowId?: string; ref?: string }
   | { kind: "unknown" };
 
-const REPO_KEY = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100}?)(?::([^@\s]+))?(?:@(\S+))?$/;
+// The ref runs to the end and may itself be a URL (`@https://worker…`) or empty (`@`: the kernel's id when `ref` is "").
+const REPO_KEY = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100}?)(?::([^@\s]+))?(?:@(\S*))?$/;
 
-/** Parses `https://…`, `owner/repo`, `owner/repo:workflow.yml`, `owner/repo@ref`, `owner/repo:workflow.yml@ref`. */
+/**
+ * Parses `https://…`, `owner/repo`, `owner/repo:workflow.yml`, `owner/repo@ref`, `owner/repo:workflow.yml@ref`,
+ * and the kernel's ids of a GitHub-keyed worker (`owner/repo:compute.yml@https://worker…`) or of an empty ref
+ * (`owner/repo:compute.yml@`, no ref).
+ */
 export function parsePluginId(id: string): ParsedPluginId {
   const trimmed = id.trim();
   if (/^https?:\/\//i.test(trimmed)) {

@@ -13,8 +13,8 @@ const Glob = v.pipe(
 );
 
 /** A rule that names the group of failures it matches, for when the default fingerprint groups too finely or too coarsely. */
-export const FingerprintRule = v.strictObject({
-  match: v.strictObject({
+export const FingerprintRule = v.object({
+  match: v.object({
     plugin: v.optional(v.pipe(Glob, v.description("glob on the plugin id"))),
     category: v.optional(v.pipe(Glob, v.description("glob on the failure category"))),
     message: v.optional(v.pipe(Glob, v.description("glob on the sanitised message"))),
@@ -25,17 +25,18 @@ export type FingerprintRule = v.InferOutput<typeof FingerprintRule>;
 
 /**
  * The plugin's settings: the `with:` block of its entry in `.ubiquity-os.config.yml`, merged over
- * `HOTFIX_CONFIG`. Every field is optional; defaults follow the contract. Unknown keys are refused so that a
- * typo (`issueLables`) is named instead of silently ignored.
+ * `HOTFIX_CONFIG`. Every field is optional; defaults follow the contract. Objects are open (not `strictObject`):
+ * the kernel never retries, so a with: block is read leniently (`settings-leniency.ts`) — an unknown key is
+ * ignored and an unusable value falls back to its default, each named in a warning, never a refusal.
  */
-export const Settings = v.strictObject({
+export const Settings = v.object({
   enabled: v.optional(v.pipe(v.boolean(), v.description("false: every event is answered `disabled`")), true),
   modes: v.optional(
     v.pipe(v.array(v.picklist(["issue", "pr"])), v.minLength(1), v.description('"issue" files issues; "pr" adds guarded draft PRs')),
     ["issue"],
   ),
   riskPolicy: v.optional(
-    v.strictObject({
+    v.object({
       autoMerge: v.optional(v.pipe(v.boolean(), v.description("enable GitHub auto-merge for low-risk PRs")), false),
       maxAutofixPerDay: v.optional(v.pipe(Int(0, 100), v.description("PRs per repo per UTC day")), 3),
       maxRiskTier: v.optional(v.pipe(v.picklist(["low", "medium", "high"]), v.description("highest risk tier a PR may have (above: a comment explains, no PR)")), "low"),

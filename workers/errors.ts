@@ -8,7 +8,6 @@ export type ErrorCode =
   | "invalid_json"
   | "invalid_body"
   | "invalid_event_payload"
-  | "invalid_settings"
   | "invalid_signature"
   | "wrong_audience"
   | "invalid_kernel_token"

@@ -5,6 +5,7 @@ import { createApp } from "./ingest/app";
 import { housekeeping } from "./maintenance/housekeeping";
 
 export { ClusterObject } from "./durable/cluster";
+export { ParkedEvents } from "./durable/parked-events";
 export { RepoGate } from "./durable/repo-gate";
 export { WriteBudget } from "./durable/write-budget";
 

@@ -3,8 +3,31 @@ import { recoverHttpStatus } from "../http-status";
 import type { KernelPluginError } from "../kernel-plugin-error";
 import { parsePluginId } from "../plugin-id";
 import { resolveStaticTarget } from "../target-repo";
-import { defined, isoOr, LIMITS, sanitize, sanitizeLines } from "./text";
+import { isPlainObject } from "../settings";
+import { readLogTrail } from "./log-trail";
+import { defined, isoOr, LIMITS, sanitize } from "./text";
 import type { Conversion, ConvertContext } from "./types";
+
+/** How the kernel words a worker's non-2xx answer: `HTTP (target: <url>) <status>: <body>`. */
+const WORKER_ANSWER = /^HTTP \(target: [^)\s]+\) [1-5]\d\d\b/;
+
+/**
+ * The failure's category. The kernel sends `plugin.type` as the category, and that type comes from the config
+ * key: a worker keyed by its GitHub repo (it has a `homepage_url`) is reported as `workflow` though the kernel
+ * POSTed to it. Its `HTTP (target: …) NNN` message says what it is: an HTTP failure of that repo's worker.
+ */
+function categoryOf(plugin: KernelPluginError["plugin"], error: KernelPluginError["error"], ctx: ConvertContext): string {
+  const reported = (error.category ?? plugin.type).toLowerCase();
+  if (plugin.type === "workflow" && reported === "workflow" && WORKER_ANSWER.test(error.message.trim())) return "http";
+  return sanitize(reported, 64, ctx.redactor);
+}
+
+/** `plugin.settings.with.sourceRepo` when it is a string: the kernel copies it raw from YAML (any JSON type). */
+function sourceRepoOf(settings: unknown): string | undefined {
+  const block = isPlainObject(settings) ? settings["with"] : undefined;
+  const value = isPlainObject(block) ? block["sourceRepo"] : undefined;
+  return typeof value === "string" ? value.trim() : undefined;
+}
 
 /** `kernel.plugin_error` (either shape) → one failure owned by the failing plugin's repo. */
 export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext): Conversion {
@@ -16,7 +39,7 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
     pluginType: plugin.type,
     pluginOwner: plugin.owner,
     pluginRepo: plugin.repo,
-    sourceRepo: plugin.settings?.with?.sourceRepo,
+    sourceRepo: sourceRepoOf(plugin.settings),
     triggerRepo,
     repositoryOwner: payload.repository?.owner?.login,
   });
@@ -34,6 +57,7 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
   const issueOrPr = payload.trigger?.issueOrPr ?? undefined;
   const detail = error.stack ?? payload.context?.responseSnippet ?? undefined;
   const fromRepo = parsed.kind === "repo" ? parsed : undefined;
+  const trail = readLogTrail(payload.logTrail?.lines, ctx.redactor);
   return {
     outcome: "failure",
     deliveryKey: deliveryKey([
@@ -59,13 +83,13 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
           owner: plugin.owner ?? fromRepo?.owner,
           repo: plugin.repo ?? fromRepo?.repo,
           workflowId: plugin.workflowId ?? fromRepo?.workflowId,
-          ref: plugin.ref ?? fromRepo?.ref,
+          ref: plugin.ref || fromRepo?.ref,
           url: parsed.kind === "url" ? parsed.url : undefined,
           name: plugin.manifest?.name,
           version: plugin.manifest?.version,
         }),
       },
-      category: sanitize((error.category ?? plugin.type).toLowerCase(), 64, ctx.redactor),
+      category: categoryOf(plugin, error, ctx),
       status: recoverHttpStatus(error.message, error.status),
       message: sanitize(error.message, LIMITS.message, ctx.redactor),
       ...(detail ? { detail: sanitize(detail, LIMITS.detail, ctx.redactor) } : {}),
@@ -83,7 +107,8 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
         requestId: payload.context?.requestId ?? payload.logTrail?.requestId,
         installationId: payload.installation?.id,
       }),
-      logTrail: sanitizeLines(payload.logTrail?.lines, ctx.redactor),
+      logTrail: trail.lines,
+      ...(trail.errorLine !== undefined ? { logErrorLine: trail.errorLine } : {}),
       ...defined({
         environment: payload.environment ?? payload.source?.environment,
         kernelCommit: payload.kernel?.commit,

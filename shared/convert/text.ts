@@ -44,16 +44,6 @@ export function sanitize(text: string, max: number, redactor: Redactor = plainRe
   return clip(redactor.string(stripControls(boundForScan(text, max + TOKEN_REACH))), max);
 }
 
-/** Keeps the last `LIMITS.logLines` non-empty lines, each sanitised and clipped. */
-export function sanitizeLines(lines: readonly string[] | null | undefined, redactor: Redactor = plainRedactor): string[] {
-  if (!lines) return [];
-  return lines
-    .filter((line) => line.trim().length > 0)
-    .slice(-LIMITS.logLines)
-    .map((line) => sanitize(line, LIMITS.logLine, redactor))
-    .filter((line) => line.length > 0);
-}
-
 /** A timestamp as ISO 8601 when it parses, else the fallback. */
 export function isoOr(value: string | null | undefined, fallback: string): string {
   if (!value) return fallback;

@@ -1,4 +1,5 @@
 import type { ClusterView } from "../cluster-view";
+import { LIMITS } from "../convert/text";
 import { nextActions } from "./advice";
 import { cell, code, cut, fence, githubLink, title, when } from "./inert";
 
@@ -66,6 +67,18 @@ function replaySteps(view: ClusterView): string {
   return `${steps.join("\n")}\n\n<details><summary>Stored event (redacted)</summary>\n\n${fence(cut(event, 20_000), "json")}\n\n</details>`;
 }
 
+/**
+ * The kernel's log trail: its head as the kernel sent it (the kernel keeps its first 40 lines) and, when the head
+ * does not hold it, the kernel's error line found further on — or a note that the trail holds none.
+ */
+function logTrailSection(f: ClusterView["sample"]): string {
+  const head = f.logTrail.length ? fence(cut(f.logTrail.join("\n"), 21_000)) : "";
+  const errorLine = f.logErrorLine !== undefined && !f.logTrail.includes(f.logErrorLine) ? `The kernel's error line, after the lines above:\n\n${fence(cut(f.logErrorLine, 2_000))}` : "";
+  const missing = f.logErrorLine === undefined && f.logTrail.length >= LIMITS.logLines ? "_No error line among these: the kernel keeps only the first lines of its trail._" : "";
+  const parts = [head, errorLine, missing].filter((part) => part !== "");
+  return parts.length ? `### Log trail\n\n${parts.join("\n\n")}` : "";
+}
+
 /** The issue body: marker, summary, counts, correlation ids, trigger, error, log trail, repro, next actions. */
 export function renderBody(view: ClusterView, options: RenderOptions & { isNew: boolean }): string {
   const f = view.sample;
@@ -97,7 +110,7 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     f.trimmed?.length ? `> [!NOTE]\n> Trimmed to fit the queue: ${f.trimmed.map((t) => code(t)).join(", ")}.` : "",
     `### Error\n\n${fence(cut(error, 12_000))}`,
     view.latest.message !== f.message ? `Latest occurrence:\n\n${fence(cut(view.latest.message, 4_000))}` : "",
-    f.logTrail.length ? `### Log trail\n\n${fence(cut(f.logTrail.join("\n"), 21_000))}` : "",
+    logTrailSection(f),
     `### Correlation ids (latest first)\n\n| seen | ids | link |\n|---|---|---|\n${correlation}`,
     `### Reproduce\n\n${replaySteps(view)}`,
     `### Suggested next actions\n\n${nextActions(f).map((a) => `- ${a}`).join("\n")}`,

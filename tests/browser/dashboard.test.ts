@@ -49,6 +49,17 @@ beforeAll(async () => {
       expect(res.status).toBe(200);
     }
   }
+  // Issue 13: a with: block with the upstream prototype's setting (a warning, not a refusal), and a failure of
+  // daemon-hotfix itself as the kernel reports it back (never filed, shown).
+  const warned = await stack.send(failure("acme/daily-digest", "Workflow \"compute.yml\" not found on default branch", 99), { settings: { updateIntervalSeconds: 1, maxBodyChars: 5000 } });
+  expect(warned.status).toBe(200);
+  const own = kernelPluginError({
+    plugin: { type: "workflow", id: `acme/daemon-hotfix:compute.yml@${stack.url}`, owner: "acme", repo: "daemon-hotfix", ref: stack.url },
+    error: { message: `HTTP (target: ${stack.url}) 400: {"error":"invalid_event_payload"}`, status: null, category: "workflow" },
+    requestId: "dash-self-0",
+    timestamp: new Date().toISOString(),
+  });
+  expect((await stack.send(own)).status).toBe(200);
   await until(() => stack.admin("/admin/dead-letters").then((r) => r.json() as Promise<{ deadLetters: unknown[] }>), (b) => b.deadLetters.length === 1);
   await until(async () => stack.github.issues("acme/command-start-stop").length + stack.github.issues("acme/text-conversation-rewards").length + stack.github.issues("acme/daily-digest").length, (n) => n === 3);
   // The dashboard reads the cross-cluster index in D1, which the clusters update after GitHub's answer: wait until it
@@ -86,6 +97,12 @@ describe("GET /dashboard in a real browser", () => {
     expect(await page.locator("#dead-letters").innerText()).toContain("404");
     expect(await page.locator("#tile-lag span").innerText()).toMatch(/processing lag p95 \(p50 .+, \d+ events\)/);
     expect(Number(await page.locator("#tile-budget b").innerText())).toBeLessThan(80);
+    expect(await page.locator("#tile-self-failures b").innerText()).toBe("1");
+    expect(await page.locator("#self-failures tbody tr").count()).toBe(1);
+    expect(await page.locator("#self-failures").innerText()).toContain("invalid_event_payload");
+    const warning = page.locator("#settings-warnings tbody tr");
+    expect(await warning.count()).toBe(1);
+    expect(await warning.first().innerText()).toMatch(/^ubiquity\s+maxBodyChars\s+1$/);
     mkdirSync(join(ROOT, "test-results"), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);

@@ -66,7 +66,10 @@ export function postToWorker(request: Request): Promise<Response> {
 export class RecordingQueue {
   readonly sent: unknown[] = [];
   failNext = false;
+  /** Refuses every send while set (the queue is down). */
+  refuse = false;
   async send(body: unknown): Promise<void> {
+    if (this.refuse) throw new Error("queue unavailable");
     if (this.failNext) {
       this.failNext = false;
       throw new Error("queue unavailable");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ErrorBody } from "../../workers/errors";
 import type { IngestAnswer } from "../../shared/ingest-output";
 import type { FailureMessage } from "../../shared/queue-message";
-import { settingsJsonSchema } from "../../workers/ingest/manifest";
+import { settingsJsonSchema } from "../../shared/manifest";
 import { checkRun, checkSuite, draftPluginError, kernelPluginError, workflowRun } from "../helpers/events";
 import { foreignPrivateKey, jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 
@@ -158,13 +158,13 @@ describe("bad input: clear 4xx, cheapest check first", () => {
     expect(body.issues?.map((i) => i.path)).toEqual(expect.arrayContaining(["stateId", "eventName", "settings", "authToken", "ref", "command"]));
   });
 
-  it("400 naming the settings field at fault (a typo, a wrong type)", async () => {
-    const inputs = await signAsKernel(kernelPluginError(), { settings: { windowMinutes: "sixty", issueLables: ["bug"] } });
-    const res = await postToWorker(jsonRequest(inputs));
-    expect(res.status).toBe(400);
-    const body = await res.json<ErrorBody>();
-    expect(body.error).toBe("invalid_settings");
-    expect(body.issues?.map((i) => i.path)).toEqual(expect.arrayContaining(["settings.windowMinutes", "settings.issueLables"]));
+  it("never refuses settings: a typo and a wrong type are named in the 200 answer's warnings (issue 13)", async () => {
+    const inputs = await signAsKernel(kernelPluginError({ requestId: unique() }), { settings: { windowMinutes: "sixty", issueLables: ["bug"] } });
+    const queue = new RecordingQueue();
+    const body = await answer(await postWith(jsonRequest(inputs), { EVENTS: queue }));
+    expect(body.output.status).toBe("queued");
+    expect(body.output.warnings).toEqual([expect.stringMatching(/^settings\.windowMinutes: .*the default is used$/), "settings.issueLables: unknown setting, ignored"]);
+    expect((queue.sent[0] as FailureMessage).settings.windowMinutes).toBe(60);
   });
 
   it("400 naming the eventPayload field at fault", async () => {
@@ -217,11 +217,12 @@ describe("policy outcomes are 200s", () => {
     expect((queue.sent[0] as FailureMessage).settings.issueLabels).toEqual(["from-operator"]);
   });
 
-  it("503 naming HOTFIX_CONFIG when the operator's defaults are invalid (not the kernel's fault)", async () => {
-    const inputs = await signAsKernel(kernelPluginError());
-    const res = await postWith(jsonRequest(inputs), { HOTFIX_CONFIG: JSON.stringify({ windowMinutes: -5 }) });
-    expect(res.status).toBe(503);
-    expect(await res.json<ErrorBody>()).toMatchObject({ error: "misconfigured", message: expect.stringContaining("HOTFIX_CONFIG.windowMinutes") });
+  it("an invalid HOTFIX_CONFIG costs no event: its usable part applies (/healthz names the problem)", async () => {
+    const queue = new RecordingQueue();
+    const inputs = await signAsKernel(kernelPluginError({ requestId: unique() }));
+    const res = await postWith(jsonRequest(inputs), { EVENTS: queue, HOTFIX_CONFIG: JSON.stringify({ windowMinutes: -5, issueLabels: ["from-operator"] }) });
+    expect((await answer(res)).output.status).toBe("queued");
+    expect((queue.sent[0] as FailureMessage).settings).toMatchObject({ windowMinutes: 60, issueLabels: ["from-operator"] });
   });
 });
 
@@ -253,15 +254,15 @@ describe("duplicate delivery", () => {
     expect(queue.sent).toHaveLength(2);
   });
 
-  it("lets the kernel retry after the queue refused the event (503, not a duplicate)", async () => {
+  it("parks an event the queue refused and answers queued; the same delivery again is a duplicate (issue 13)", async () => {
     const queue = new RecordingQueue();
     queue.failNext = true;
     const inputs = await signAsKernel(kernelPluginError({ requestId: unique() }));
-    const refused = await postWith(jsonRequest(inputs), { EVENTS: queue });
-    expect(refused.status).toBe(503);
-    expect(await refused.json<ErrorBody>()).toEqual({ error: "unavailable", message: "the event queue is unavailable; retry later" });
-    expect((await answer(await postWith(jsonRequest(inputs), { EVENTS: queue }))).output.status).toBe("queued");
-    expect(queue.sent).toHaveLength(1);
+    const refused = await answer(await postWith(jsonRequest(inputs), { EVENTS: queue }));
+    expect(refused.output).toMatchObject({ status: "queued", reason: expect.stringContaining("parked") });
+    const again = await answer(await postWith(jsonRequest(inputs), { EVENTS: queue }));
+    expect(again.output).toMatchObject({ status: "queued", reason: "duplicate delivery: already queued", eventId: refused.output.eventId });
+    expect(queue.sent).toHaveLength(0);
   });
 });
 

@@ -78,6 +78,24 @@ describe("issue rendering", () => {
     expect(renderBody(v1, { ...options, isNew: true }).length).toBeLessThanOrEqual(MAX_BODY);
   });
 
+  it("renders the trail's head and, apart, the kernel's error line found beyond it (issue 13)", () => {
+    const error = 'ERROR Error processing plugin; skipping | plugin=https://x.dev err="HTTP (target: https://x.dev) 500: late"';
+    const head = Array.from({ length: 45 }, (_, i) => `INFO step ${i}`);
+    const beyond = renderBody(view(kernelPluginError({ logLines: [...head, error] })), { ...options, isNew: true });
+    const trail = beyond.slice(beyond.indexOf("### Log trail"), beyond.indexOf("### Correlation ids"));
+    expect(trail).toContain("INFO step 39");
+    expect(trail).not.toContain("INFO step 40");
+    expect(trail).toContain("The kernel's error line, after the lines above:");
+    expect(trail).toContain(error);
+
+    // In the head already: shown once. Not in the trail at all: said so.
+    const within = renderBody(view(kernelPluginError({ logLines: ["INFO a", error] })), { ...options, isNew: true });
+    expect(within.split(error)).toHaveLength(2);
+    expect(within).not.toContain("The kernel's error line");
+    const none = renderBody(view(kernelPluginError({ logLines: head.slice(0, 40) })), { ...options, isNew: true });
+    expect(none).toContain("No error line among these");
+  });
+
   it("writes a recurrence comment and a reopen comment with counts", () => {
     expect(renderRecurrenceComment(view())).toContain("Seen **3** more times since 2026-11-20T10:30:00.000Z (total **7**");
     expect(renderReopenComment(view())).toContain("closed as completed");

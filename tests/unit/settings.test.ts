@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { mergeSettings, Settings } from "../../shared/settings";
-import { settingsJsonSchema } from "../../workers/ingest/manifest";
+import { settingsJsonSchema } from "../../shared/manifest";
 
 describe("settings", () => {
   it("fills the contract's defaults", () => {
@@ -33,13 +33,6 @@ describe("settings", () => {
     expect(parsed.modes).toEqual(["issue", "pr"]);
   });
 
-  it("names a typo and a wrong type by path", () => {
-    const result = v.safeParse(Settings, { issueLables: ["bug"], windowMinutes: "sixty", riskPolicy: { maxAutofixPerDay: -1 } });
-    expect(result.success).toBe(false);
-    const paths = (result.issues ?? []).map((issue) => v.getDotPath(issue));
-    expect(paths).toEqual(expect.arrayContaining(["issueLables", "windowMinutes", "riskPolicy.maxAutofixPerDay"]));
-  });
-
   it("merges an event's with: block over operator defaults, riskPolicy key by key", () => {
     expect(mergeSettings({ issueLabels: ["ops"], riskPolicy: { autoMerge: true, maxAutofixPerDay: 1 } }, { riskPolicy: { maxAutofixPerDay: 5 } })).toEqual({
       issueLabels: ["ops"],
@@ -53,6 +46,8 @@ describe("settings", () => {
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(Settings.entries).sort());
     expect(schema.properties["windowMinutes"]).toMatchObject({ type: "integer", default: 60 });
     expect(schema.properties["modes"]).toMatchObject({ default: ["issue"] });
-    expect(schema.additionalProperties).toBe(false);
+    // Unknown keys are accepted (ignored, with a warning): the schema says so, at every level (issue 13).
+    expect(schema.additionalProperties).toBeUndefined();
+    expect(JSON.stringify(schema)).not.toContain('"additionalProperties":false');
   });
 });

@@ -1,8 +1,10 @@
 import { DEFAULT_TRANSITION_DAYS } from "../../shared/grouping/transition";
+import { DEFAULT_MANIFEST_SHORT_NAME } from "../../shared/manifest";
+import { repoFromShortName } from "../../shared/plugin-id";
 import type { HotfixPolicy } from "../../shared/trust/hotfix-policy";
 import { type Credentials, credentialsFrom, credentialsProblem } from "./github-credentials";
 import { parseHotfixPolicy } from "./hotfix-policy";
-import { type Parsed, parseOperatorDefaults } from "./operator-defaults";
+import { type OperatorDefaults, parseOperatorDefaults } from "./operator-defaults";
 
 export { ConfigError, type Credentials, toPkcs8 } from "./github-credentials";
 
@@ -32,8 +34,10 @@ export interface Config {
   publicOrigin: string | null;
   /** `PUBLIC_URL` as configured (the manifest's homepage_url), or null. */
   publicUrl: string | null;
-  /** `HOTFIX_CONFIG`: the operator's defaults for the `with:` block. */
-  operatorDefaults: Parsed<Record<string, unknown>>;
+  /** `MANIFEST_SHORT_NAME`: the manifest's `short_name`, `owner/repo@ref` of daemon-hotfix's own repo. */
+  manifestShortName: string;
+  /** `HOTFIX_CONFIG`: the operator's defaults for the `with:` block (its usable part; a problem is also in `problems`). */
+  operatorDefaults: OperatorDefaults;
   /** `HOTFIX_POLICY`: ceilings no `with:` block can raise. */
   policy: HotfixPolicy;
   rateLimit: { perMinute: number; burst: number };
@@ -88,7 +92,7 @@ export function configOf(env: Env): Config {
   if (cached) return cached;
   const problems: string[] = [];
   const operatorDefaults = parseOperatorDefaults(env.HOTFIX_CONFIG);
-  if (!operatorDefaults.ok) problems.push(operatorDefaults.problem);
+  if (operatorDefaults.problem) problems.push(operatorDefaults.problem);
   const { policy, problem: policyProblem } = parseHotfixPolicy(env.HOTFIX_POLICY);
   if (policyProblem) problems.push(policyProblem);
   const credentialProblem = credentialsProblem(env);
@@ -96,12 +100,16 @@ export function configOf(env: Env): Config {
   if (!env.ADMIN_TOKEN) problems.push("ADMIN_TOKEN is not set: the ops endpoints refuse every request");
   const publicOrigin = originOf(env.PUBLIC_URL);
   if (env.PUBLIC_URL && !publicOrigin) problems.push("PUBLIC_URL is not an absolute URL");
+  const shortName = env.MANIFEST_SHORT_NAME?.trim() || DEFAULT_MANIFEST_SHORT_NAME;
+  const shortNameUsable = repoFromShortName(shortName) !== null;
+  if (!shortNameUsable) problems.push(`MANIFEST_SHORT_NAME is not owner/repo@ref (the manifest says ${DEFAULT_MANIFEST_SHORT_NAME})`);
   const config: Config = {
     kernel: { publicKeyPem: env.KERNEL_PUBLIC_KEY || null },
     adminToken: env.ADMIN_TOKEN || null,
     botLogin: env.BOT_LOGIN || "daemon-hotfix[bot]",
     publicOrigin,
     publicUrl: publicOrigin ? (env.PUBLIC_URL ?? null) : null,
+    manifestShortName: shortNameUsable ? shortName : DEFAULT_MANIFEST_SHORT_NAME,
     operatorDefaults,
     policy,
     rateLimit: {

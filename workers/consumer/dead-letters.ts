@@ -1,30 +1,6 @@
 import * as v from "valibot";
 import { FailureMessage } from "../../shared/queue-message";
-import { createRedactor } from "../../shared/redact";
-import { incrementCounter } from "../metrics/counters";
-
-export interface DeadLetterInput {
-  id: string;
-  queue: string;
-  reason: string;
-  attempts: number;
-  body: unknown;
-}
-
-/** Stores one dead letter (idempotent on the message id), redacting the body once more on the way in. */
-export async function storeDeadLetter(db: D1Database, letter: DeadLetterInput, now = new Date()): Promise<void> {
-  const parsed = v.safeParse(FailureMessage, letter.body);
-  const failure = parsed.success ? parsed.output.failure : undefined;
-  const body = JSON.stringify(createRedactor().value(letter.body)) ?? "null";
-  const result = await db
-    .prepare(
-      `INSERT INTO dead_letters (id, event_id, repo, plugin, queue, reason, attempts, body, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO NOTHING`,
-    )
-    .bind(letter.id, failure?.eventId ?? null, failure?.target.repo ?? null, failure?.plugin.id ?? null, letter.queue, letter.reason, letter.attempts, body, now.toISOString())
-    .run();
-  if (result.meta.changes > 0) await incrementCounter(db, "dead_letters", { reason: letter.reason.split(":")[0] });
-}
+import { storeDeadLetter } from "../dead-letters/store";
 
 /** Remembers why an event's last attempt failed, for the dead letter should its retries run out. */
 export async function recordEventError(db: D1Database, eventId: string, reason: string, attempts: number): Promise<void> {

@@ -6,12 +6,12 @@ import { configOf } from "../config";
 
 const operatorCache = new WeakMap<object, Settings>();
 
-/** `HOTFIX_CONFIG` as settings (defaults filled in); the plain defaults when it is unusable (/healthz says why). */
+/** `HOTFIX_CONFIG` as settings (defaults filled in): its usable part, as at ingest (/healthz names what is not). */
 function operatorSettings(env: Env): Settings {
   let parsed = operatorCache.get(env);
   if (!parsed) {
     const defaults = configOf(env).operatorDefaults;
-    const checked = v.safeParse(Settings, defaults.ok ? defaults.value : {});
+    const checked = v.safeParse(Settings, defaults.value);
     parsed = checked.success ? checked.output : v.parse(Settings, {});
     operatorCache.set(env, parsed);
   }

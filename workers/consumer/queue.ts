@@ -12,7 +12,8 @@ import type { RecordEntry } from "../durable/cluster";
 import { batchGrouping, type GroupingOptions } from "../grouping/batch";
 import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
-import { recordEventError, storeDeadLetter } from "./dead-letters";
+import { storeDeadLetter } from "../dead-letters/store";
+import { recordEventError } from "./dead-letters";
 import { settingsFor } from "./effective-settings";
 import { resolveTarget } from "./resolve-target";
 

@@ -10,7 +10,7 @@ import { repoAuth } from "../github/credentials";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
 import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
-import { storeDeadLetter } from "./dead-letters";
+import { storeDeadLetter } from "../dead-letters/store";
 import { backoffSeconds, MAX_ATTEMPTS } from "./queue";
 import { type PlanOutcome, requestMs, runPlan, StepAbandoned } from "./run-plan";
 

@@ -1,18 +1,22 @@
 import { boundMessage } from "../../shared/bound-message";
-import { toFailure } from "../../shared/convert";
-import { hashKey } from "../../shared/delivery-key";
 import type { FailureEvent } from "../../shared/failure-event";
 import { fingerprint } from "../../shared/fingerprint";
 import { CURRENT_GROUPING } from "../../shared/grouping/versions";
 import type { IngestOutput } from "../../shared/ingest-output";
 import type { PluginInputs } from "../../shared/plugin-input";
-import { loopReason } from "../../shared/policy";
+import { prepareFailure } from "../../shared/prepare-failure";
 import type { FailureMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
+import type { Settings } from "../../shared/settings";
+import { readSettingsLeniently, type SettingsWarning, warningText } from "../../shared/settings-leniency";
+import { reporterOwner } from "../../shared/trust/reporter";
 import { configOf } from "../config";
 import { AppError } from "../errors";
+import type { MetricsBuffer } from "../metrics/buffer";
+import { enqueue } from "./enqueue";
 import { decodeEventPayload } from "./payload-codec";
-import { resolveSettings } from "./settings";
+import { recordSelfFailure } from "./self-failures";
+import { deadLetterUnconverted } from "./unconverted";
 
 
 export interface AcceptContext {
@@ -20,6 +24,10 @@ export interface AcceptContext {
   /** Origin the request came in on: failures of a plugin at this origin are daemon-hotfix's own. */
   selfOrigin: string;
   now: Date;
+  /** Counters of this request (flushed by the caller, whatever the answer). */
+  metrics: MetricsBuffer;
+  /** Background work the request must finish (bookkeeping that need not hold up the answer). */
+  waitUntil: (work: Promise<unknown>) => void;
 }
 
 export interface Accepted {
@@ -45,36 +53,69 @@ function selfOrigins(publicOrigin: string | null, requestOrigin: string): string
 }
 
 /**
- * Takes verified plugin inputs to an outcome: settings, policy, conversion, redaction, loop suppression,
- * delivery de-duplication and the per-repo rate limit, then the queue. Never waits on GitHub.
+ * Takes verified plugin inputs to an outcome: settings (read leniently: a with: block never costs an event),
+ * conversion, redaction, loop suppression, delivery de-duplication and the per-repo rate limit, then the queue —
+ * or, when the queue refuses, the parking. Never waits on GitHub. The kernel never retries, so nothing authentic is
+ * refused for good: an unconvertible event is answered 400 and kept as a dead letter.
  */
 export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<Accepted> {
+  const { settings, warnings } = readSettingsLeniently(inputs.settings, configOf(ctx.env).operatorDefaults.value);
+  let owner: string | null = null;
+  try {
+    const accepted = await admit(inputs, settings, ctx, (reporter) => (owner = reporter));
+    return warnings.length ? { ...accepted, output: { ...accepted.output, warnings: warnings.map(warningText) } } : accepted;
+  } finally {
+    countWarnings(ctx.metrics, warnings, owner);
+  }
+}
+
+function countWarnings(metrics: MetricsBuffer, warnings: readonly SettingsWarning[], owner: string | null): void {
+  for (const w of warnings) metrics.inc("settings_warnings", { key: w.key, owner: owner ?? "" });
+}
+
+async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContext, reporter: (owner: string | null) => void): Promise<Accepted> {
   const { env } = ctx;
   const config = configOf(env);
-  const settings = resolveSettings(inputs.settings, config.operatorDefaults);
   if (!settings.enabled) return { output: { status: "disabled", reason: "settings.enabled is false" } };
 
-  const payload = decodeEventPayload(inputs.eventPayload);
   const receivedAt = ctx.now.toISOString();
-  // Redaction runs inside the conversion, before any text is clipped; the input's own tokens are known secrets.
-  const redactor = createRedactor([inputs.authToken, inputs.ubiquityKernelToken]);
-  const conversion = toFailure(inputs.eventName, payload, { kernelStateId: inputs.stateId, receivedAt, settings, redactor });
-  if (conversion.outcome === "invalid") {
-    throw new AppError(400, "invalid_event_payload", `eventPayload is not a valid ${inputs.eventName} event`, conversion.issues);
+  const refused = { inputs, settings, receivedAt };
+  let payload: unknown;
+  try {
+    payload = decodeEventPayload(inputs.eventPayload);
+  } catch (error) {
+    if (error instanceof AppError) await deadLetterUnconverted(env, { ...refused, issues: error.issues.length ? error.issues : [{ path: "eventPayload", message: error.publicMessage }], payloadMissing: `not decodable: ${error.publicMessage}` });
+    throw error;
   }
-  if (conversion.outcome === "ignored") return { output: { status: "ignored", reason: conversion.reason } };
+  const prepared = await prepareFailure(inputs.eventName, payload, {
+    kernelStateId: inputs.stateId,
+    receivedAt,
+    settings,
+    secrets: [inputs.authToken, inputs.ubiquityKernelToken],
+    self: { botLogins: [config.botLogin], origins: selfOrigins(config.publicOrigin, ctx.selfOrigin) },
+  });
+  if (prepared.outcome === "invalid") {
+    await deadLetterUnconverted(env, { ...refused, issues: prepared.issues, payload });
+    throw new AppError(400, "invalid_event_payload", `eventPayload is not a valid ${inputs.eventName} event`, prepared.issues);
+  }
+  if (prepared.outcome === "ignored") return { output: { status: "ignored", reason: prepared.reason } };
 
-  const eventId = await hashKey(conversion.deliveryKey);
-  const failure = redactor.value<FailureEvent>({ ...conversion.failure, eventId });
+  const { failure } = prepared;
+  const eventId = failure.eventId;
+  reporter(reporterOwner(failure));
   const labels = { plugin: failure.plugin.id, repo: failure.target.repo };
-
-  const loop = loopReason(failure, conversion.actors, { botLogins: [config.botLogin], origins: selfOrigins(config.publicOrigin, ctx.selfOrigin) });
-  if (loop) return { output: { status: "suppressed", reason: loop, eventId }, ...labels };
+  if (prepared.selfFailure) {
+    // Never filed (a loop), but never silent: the operator sees daemon-hotfix's own failures on the dashboard.
+    ctx.metrics.inc("self_failures", { category: failure.category, status: failure.status ?? "none" });
+    ctx.waitUntil(recordSelfFailure(env.DB, failure, prepared.selfFailure));
+  }
+  if (prepared.loop) return { output: { status: "suppressed", reason: prepared.loop, eventId }, ...labels };
 
   // The fingerprint is computed once, here, from the failure as the message carries it (bounded), and travels
   // with it — unless the repo still has to come from the plugin's manifest (the consumer resolves, then
   // fingerprints).
-  const bounded = boundMessage({ version: 1, type: "failure", failure, settings, ...(settings.keepRawPayload ? { raw: redactor.value(payload) } : {}) });
+  const raw = settings.keepRawPayload ? { raw: createRedactor([inputs.authToken, inputs.ubiquityKernelToken]).value(payload) } : {};
+  const bounded = boundMessage({ version: 1, type: "failure", failure, settings, ...raw });
   const provisional = await fingerprint(bounded.failure, settings.fingerprintRules);
   const fp = failure.target.manifestUrl ? undefined : provisional;
   const carried = fp ? { fingerprint: fp, grouping: CURRENT_GROUPING } : {};
@@ -95,11 +136,6 @@ export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<
     };
   }
 
-  try {
-    await env.EVENTS.send(message, { contentType: "json" });
-  } catch (error) {
-    await gate.release(eventId, limit.burst);
-    throw new AppError(503, "unavailable", "the event queue is unavailable; retry later", [], error instanceof Error ? error.message : String(error));
-  }
-  return { output: { status: "queued", eventId, ...(fp ? { fingerprint: fp } : {}) }, ...labels, doRequests: 1 };
+  const enqueued = await enqueue(env, message, gateKey(failure), ctx.metrics);
+  return { output: { status: "queued", eventId, ...(enqueued.reason ? { reason: enqueued.reason } : {}), ...(fp ? { fingerprint: fp } : {}) }, ...labels, doRequests: 1 };
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { IngestAnswer } from "../../shared/ingest-output";
+import { manifest } from "../../shared/manifest";
 import { PluginInputs } from "../../shared/plugin-input";
 import { audienceProblem } from "../../shared/trust/audience";
 import { toFieldIssues } from "../../shared/validation";
@@ -14,7 +15,6 @@ import { MetricsBuffer } from "../metrics/buffer";
 import { countSoon } from "../metrics/isolate-buffer";
 import { accept } from "./accept";
 import { assertKernelToken } from "./kernel-token";
-import { manifest } from "./manifest";
 import { assertJsonContentType, parseJson, readBoundedText } from "./read-body";
 import { verifyKernelSignature } from "./signature";
 
@@ -38,8 +38,8 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/manifest.json", (c) => {
-    const homepage = configOf(c.env).publicUrl ?? new URL(c.req.url).origin;
-    return c.json(manifest(homepage));
+    const config = configOf(c.env);
+    return c.json(manifest({ homepageUrl: config.publicUrl ?? new URL(c.req.url).origin, shortName: config.manifestShortName }));
   });
 
   // 200 when the Worker can do its job; 503 naming each configuration problem otherwise.
@@ -50,12 +50,10 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", opsRoutes());
 
   app.post("/", async (c) => {
-    const count = (outcome: string, labels: Record<string, string | undefined> = {}, doRequests = 0) => {
-      const metrics = new MetricsBuffer("ingest");
-      metrics.inc("events_received", { outcome, ...labels });
-      if (doRequests > 0) metrics.inc("do_requests", { component: "ingest", object: "repo_gate" }, doRequests);
-      countSoon(c.executionCtx, c.env, metrics, configOf(c.env).metricsFlushMs);
-    };
+    // One buffer per request: the outcome, settings warnings, parked events, self failures — counted whatever the answer.
+    const metrics = new MetricsBuffer("ingest");
+    const waitUntil = (work: Promise<unknown>) =>
+      c.executionCtx.waitUntil(work.catch((error: unknown) => console.error(JSON.stringify({ msg: "ingest bookkeeping failed", error: error instanceof Error ? error.message : String(error) }))));
     try {
       // Cheapest checks first: media type, size, JSON, shape — then crypto.
       assertJsonContentType(c.req.header("content-type"));
@@ -74,12 +72,15 @@ export function createApp(): Hono<AppEnv> {
       if (audience) throw new AppError(401, "wrong_audience", audience);
       const now = new Date();
       await assertKernelToken(key, inputs, now);
-      const accepted = await accept(inputs, { env: c.env, selfOrigin: requestOrigin, now });
-      count(accepted.countedAs ?? accepted.output.status, { plugin: accepted.plugin, repo: accepted.repo }, accepted.doRequests ?? 0);
+      const accepted = await accept(inputs, { env: c.env, selfOrigin: requestOrigin, now, metrics, waitUntil });
+      metrics.inc("events_received", { outcome: accepted.countedAs ?? accepted.output.status, plugin: accepted.plugin, repo: accepted.repo });
+      if (accepted.doRequests) metrics.inc("do_requests", { component: "ingest", object: "repo_gate" }, accepted.doRequests);
       return c.json({ stateId: inputs.stateId, output: accepted.output } satisfies IngestAnswer);
     } catch (error) {
-      count(outcomeOfError(error));
+      metrics.inc("events_received", { outcome: outcomeOfError(error) });
       throw error;
+    } finally {
+      countSoon(c.executionCtx, c.env, metrics, configOf(c.env).metricsFlushMs);
     }
   });
 

@@ -1,5 +1,6 @@
 import { LAG_BUCKETS, quantile } from "../../shared/metrics/exposition";
 import { BUCKET_SECONDS } from "../metrics/counters";
+import { type DoorData, doorData } from "./door-data";
 import { issueUrl } from "./github-links";
 import { budgetsLeft, histogramData } from "./metrics";
 import { configOf } from "../config";
@@ -21,6 +22,8 @@ export interface DashboardData {
   /** The tightest budget in use (least left this minute), or null when none was used in the last hour. */
   budget: { minute: number; hour: number; blockedUntilMs: number; budgets: number } | null;
   outcomes: Record<string, number>;
+  /** Settings warnings by org, daemon-hotfix's own failures, parked events. */
+  door: DoorData;
 }
 
 /** Failure events that count towards a plugin's error rate: every failure the kernel reported and we accepted. */
@@ -30,7 +33,7 @@ export async function dashboardData(env: Env, nowMs = Date.now()): Promise<Dashb
   const currentBucket = Math.floor(nowMs / 1000 / BUCKET_SECONDS) * BUCKET_SECONDS;
   const hours = Array.from({ length: 24 }, (_, i) => currentBucket - (23 - i) * BUCKET_SECONDS);
   const since = hours[0] ?? currentBucket;
-  const [received, lagRows, clusters, waiting, latest, budget] = await Promise.all([
+  const [received, lagRows, clusters, waiting, latest, budget, door] = await Promise.all([
     env.DB.prepare(`SELECT bucket_start, labels, SUM(value) AS value FROM counters WHERE name = 'events_received' AND bucket_start >= ? GROUP BY bucket_start, labels`)
       .bind(since)
       .all<{ bucket_start: number; labels: string; value: number }>(),
@@ -49,6 +52,7 @@ export async function dashboardData(env: Env, nowMs = Date.now()): Promise<Dashb
     env.DB.prepare(`SELECT COUNT(*) AS n FROM dead_letters WHERE replayed_at IS NULL`).first<{ n: number }>(),
     env.DB.prepare(`SELECT id, repo, reason, created_at FROM dead_letters WHERE replayed_at IS NULL ORDER BY created_at DESC LIMIT 10`).all<{ id: string; repo: string | null; reason: string; created_at: string }>(),
     budgetsLeft(env),
+    doorData(env, nowMs),
   ]);
 
   const byPlugin = new Map<string, number[]>();
@@ -89,5 +93,6 @@ export async function dashboardData(env: Env, nowMs = Date.now()): Promise<Dashb
     lag: { p50: quantile(0.5, LAG_BUCKETS, counts), p95: quantile(0.95, LAG_BUCKETS, counts), count: lagCount },
     budget: budget.length ? { ...budget.reduce((a, b) => (b.minute < a.minute ? b : a)), budgets: budget.length } : null,
     outcomes,
+    door,
   };
 }

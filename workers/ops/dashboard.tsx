@@ -1,5 +1,6 @@
 import type { FC } from "hono/jsx";
 import type { DashboardData, PluginSeries } from "./dashboard-data";
+import { SelfFailures, SettingsWarnings } from "./door-sections";
 
 const CSS = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
@@ -69,6 +70,14 @@ export const Dashboard: FC<{ data: DashboardData }> = ({ data }) => {
             <div class="tile" id="tile-budget">
               <b>{data.budget ? data.budget.minute : "—"}</b>
               <span>{data.budget ? `GitHub writes left this minute (${data.budget.hour} this hour${data.budget.budgets > 1 ? `, tightest of ${data.budget.budgets} installations` : ""})` : "no GitHub writes in the last hour"}</span>
+            </div>
+            <div class="tile" id="tile-self-failures">
+              <b>{data.door.selfFailures.last24h}</b>
+              <span>daemon-hotfix's own failures (24 h)</span>
+            </div>
+            <div class="tile" id="tile-parked">
+              <b>{data.door.parked.last24h}</b>
+              <span>events parked while the queue refused them (24 h; {data.door.parked.resent24h} sent again)</span>
             </div>
           </div>
           <section id="error-rate">
@@ -164,6 +173,8 @@ export const Dashboard: FC<{ data: DashboardData }> = ({ data }) => {
               </table>
             )}
           </section>
+          <SelfFailures data={data.door.selfFailures} />
+          <SettingsWarnings rows={data.door.settingsWarnings} />
         </main>
       </body>
     </html>

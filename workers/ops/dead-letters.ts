@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { FailureMessage } from "../../shared/queue-message";
 import { toFieldIssues } from "../../shared/validation";
 import { AppError } from "../errors";
 import type { AppEnv } from "../app-env";
 import { decodeCursor, encodeCursor, pageLimit } from "./pagination";
+import { replayMessage } from "./replay-message";
 
 interface DeadLetterRow {
   id: string;
@@ -38,26 +38,35 @@ function summary(row: DeadLetterRow) {
 
 export type ReplayStatus = "replayed" | "already_replayed" | "not_replayable";
 
+export interface ReplayResult {
+  status: ReplayStatus;
+  /** Why it could not be replayed. */
+  reason?: string;
+  /** The replayed event's id (for an event that could not be converted when it came, the id it has now). */
+  eventId?: string | null;
+}
+
 /**
  * Puts a dead letter's event back on the queue, marked as a replay (its cluster stops waiting out a permanent
- * refusal and tries GitHub again). Idempotent: a letter is replayed once unless forced, and the cluster counts an
- * event id once however often it arrives.
+ * refusal and tries GitHub again); an event that could not be converted is converted again, by the current code.
+ * Idempotent: a letter is replayed once unless forced, and the cluster counts an event id once however often it
+ * arrives.
  */
-export async function replayDeadLetter(env: Env, row: DeadLetterRow, force: boolean): Promise<ReplayStatus> {
-  if (row.replayed_at && !force) return "already_replayed";
-  const parsed = v.safeParse(FailureMessage, JSON.parse(row.body) as unknown);
-  if (!parsed.success) return "not_replayable";
+export async function replayDeadLetter(env: Env, row: DeadLetterRow, force: boolean): Promise<ReplayResult> {
+  if (row.replayed_at && !force) return { status: "already_replayed", eventId: row.event_id };
+  const replay = await replayMessage(env, JSON.parse(row.body) as unknown);
+  if ("notReplayable" in replay) return { status: "not_replayable", reason: replay.notReplayable, eventId: row.event_id };
   const claimed = await env.DB.prepare(`UPDATE dead_letters SET replayed_at = ?1 WHERE id = ?2 AND (replayed_at IS NULL OR ?3)`)
     .bind(new Date().toISOString(), row.id, force ? 1 : 0)
     .run();
-  if (claimed.meta.changes === 0) return "already_replayed";
+  if (claimed.meta.changes === 0) return { status: "already_replayed", eventId: row.event_id };
   try {
-    await env.EVENTS.send({ ...parsed.output, replay: true }, { contentType: "json" });
+    await env.EVENTS.send(replay.message, { contentType: "json" });
   } catch (error) {
     await env.DB.prepare(`UPDATE dead_letters SET replayed_at = NULL WHERE id = ?`).bind(row.id).run();
     throw new AppError(503, "unavailable", "the event queue is unavailable; retry later", [], error instanceof Error ? error.message : String(error));
   }
-  return "replayed";
+  return { status: "replayed", eventId: replay.message.failure.eventId };
 }
 
 const BulkReplay = v.strictObject({
@@ -133,8 +142,11 @@ export function deadLetterRoutes(): Hono<AppEnv> {
       const { where, binds } = filters({ repo, plugin, replayed: force ? "all" : "false" });
       rows = (await c.env.DB.prepare(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at LIMIT 500`).bind(...binds).all<DeadLetterRow>()).results;
     }
-    const results: Array<{ id: string; status: ReplayStatus }> = [];
-    for (const row of rows) results.push({ id: row.id, status: await replayDeadLetter(c.env, row, force) });
+    const results: Array<{ id: string; status: ReplayStatus; reason?: string }> = [];
+    for (const row of rows) {
+      const { status, reason } = await replayDeadLetter(c.env, row, force);
+      results.push({ id: row.id, status, ...(reason ? { reason } : {}) });
+    }
     const replayed = results.filter((r) => r.status === "replayed").length;
     return c.json({ replayed, skipped: results.length - replayed, results });
   });
@@ -146,8 +158,8 @@ export function deadLetterRoutes(): Hono<AppEnv> {
 
   app.post("/:id/replay", async (c) => {
     const row = await find(c.env.DB, c.req.param("id"));
-    const status = await replayDeadLetter(c.env, row, c.req.query("force") === "true");
-    return c.json({ id: row.id, status, eventId: row.event_id });
+    const { status, reason, eventId } = await replayDeadLetter(c.env, row, c.req.query("force") === "true");
+    return c.json({ id: row.id, status, eventId: eventId ?? null, ...(reason ? { reason } : {}) });
   });
 
   app.delete("/:id", async (c) => {

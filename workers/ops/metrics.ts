@@ -26,6 +26,10 @@ export const COUNTERS: readonly CounterSpec[] = [
   { stored: "issues_updated", name: "daemon_hotfix_issues_updated_total", help: "Issue body edits (counts).", keep: [], initial: [{}] },
   { stored: "issues_reopened", name: "daemon_hotfix_issues_reopened_total", help: "Issues reopened because a failure closed as completed came back.", keep: [], initial: [{}] },
   { stored: "issue_comments", name: "daemon_hotfix_issue_comments_total", help: "Comments added (one per window at most, and one per reopen).", keep: [], initial: [{}] },
+  { stored: "settings_warnings", name: "daemon_hotfix_settings_warnings_total", help: "Settings of accepted events that were ignored (unknown key) or replaced by their default (unusable value), by key.", keep: ["key"] },
+  { stored: "events_parked", name: "daemon_hotfix_events_parked_total", help: "Accepted events the queue refused at the door, parked to be sent again (answered queued).", keep: [], initial: [{}] },
+  { stored: "events_unparked", name: "daemon_hotfix_events_unparked_total", help: "Parked events the queue took when sent again.", keep: [], initial: [{}] },
+  { stored: "self_failures", name: "daemon_hotfix_self_failures_total", help: "Failures of daemon-hotfix itself reported back by the kernel: never filed, shown on the dashboard.", keep: [], initial: [{}] },
 ];
 
 const HISTOGRAMS = [

@@ -110,7 +110,7 @@ export const dlqCommands = {
         if (ctx.json) ctx.printJson(answer);
         else if (answer.status === "replayed") ctx.print(`replayed ${id}${answer.eventId ? ` (event ${answer.eventId})` : ""}`);
         else if (answer.status === "already_replayed") ctx.print(`${id} was already replayed (--force replays it again)`);
-        else ctx.print(`${id} was not replayed: ${answer.status}`);
+        else ctx.print(`${id} was not replayed: ${answer.status}${answer.reason ? ` (${answer.reason})` : ""}`);
         if (answer.status !== "replayed" && answer.status !== "already_replayed") {
           throw new CliError(`${id} cannot be replayed (${answer.status})`, EXIT.FAILED);
         }
