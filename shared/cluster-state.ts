@@ -2,6 +2,7 @@ import * as v from "valibot";
 import type { ClusterView, Occurrence } from "./cluster-view";
 import { MAX_RECENT, occurrenceOf } from "./cluster-view";
 import { FailureEvent } from "./failure-event";
+import { utcDay } from "./utc-day";
 
 /** The part of the settings a cluster needs (from the newest event). */
 export const ClusterSettings = v.object({
@@ -35,7 +36,7 @@ export const IssueState = v.object({
 });
 export type IssueState = v.InferOutput<typeof IssueState>;
 
-export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh", "pr"]);
+export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh", "pr", "digest"]);
 export type PlanKind = v.InferOutput<typeof PlanKind>;
 
 export const Autofix = v.object({
@@ -95,6 +96,11 @@ export const ClusterState = v.object({
   stepFailures: v.optional(v.number(), 0),
   /** A step given back (GitHub failed, or no write slot): not tried again before this time. */
   retryAfterMs: v.optional(v.nullable(v.number()), null),
+  /**
+   * Spike protection: no issue, because the repo had its new issues for the UTC `day`; the failure is counted in
+   * that day's digest, which shows `total - base` occurrences and was last told `reported` (a total).
+   */
+  digest: v.optional(v.nullable(v.object({ day: v.string(), base: v.number(), reported: v.number() })), null),
 });
 export type ClusterState = v.InferOutput<typeof ClusterState>;
 
@@ -160,6 +166,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       autofix: null,
       stepFailures: 0,
       retryAfterMs: null,
+      digest: null,
     };
   }
   const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
@@ -196,6 +203,9 @@ export function decide(state: ClusterState, nowMs: number): Decision {
   const retryAfter = state.retryAfterMs ?? null;
   if (retryAfter !== null && nowMs < retryAfter) return { wakeAtMs: retryAfter };
   if (!state.issue) {
+    const digest = state.digest ?? null;
+    // In a digest: counted there — unless it recurred on a later UTC day, which may give it an issue of its own.
+    if (digest && utcDay(state.lastEventMs) <= digest.day) return state.total > digest.reported ? { kind: "digest" } : null;
     // A create GitHub may still apply late: look for its issue only once it can no longer land.
     const notBefore = state.reassertAfterMs ?? null;
     return notBefore !== null && nowMs < notBefore ? { wakeAtMs: notBefore } : { kind: "create" };
@@ -245,10 +255,32 @@ function wantsPr(state: ClusterState, nowMs: number): boolean {
 }
 
 /** What a GitHub step did, reported back by the consumer. */
-export interface StepResult {
+export type StepResult = IssueStepResult | DigestedStepResult;
+
+export interface IssueStepResult {
   wrote: "created" | "found" | "updated" | "commented" | "reopened" | "refreshed" | "autofixed";
   issue: IssueState;
   autofix?: Autofix;
+}
+
+/** No issue: the repo had its new issues for `day`, so the failure was counted into that day's digest. */
+export interface DigestedStepResult {
+  wrote: "digested";
+  day: string;
+  /** The cluster total the digest's count starts from (see `ClusterState.digest`). */
+  base: number;
+}
+
+/**
+ * For a create or digest step (spike protection): the UTC day it counts for — today for a create, which claims one
+ * of today's new issues, the digest's own day for a digest step — and the total the day's digest count starts
+ * from. A failure moving to a later day's digest starts from what the earlier one was told: nothing counts twice.
+ */
+export function digestBaseOf(state: ClusterState, kind: PlanKind, nowMs: number): { day: string; base: number } | undefined {
+  const digest = state.digest ?? null;
+  if (kind === "digest" && digest) return { day: digest.day, base: digest.base };
+  if (kind === "create") return { day: utcDay(nowMs), base: digest?.reported ?? 0 };
+  return undefined;
 }
 
 /** Applies a finished step to the cluster (pure). `reflects` is the total the step wrote. */
@@ -259,6 +291,10 @@ function stillSuspect(state: ClusterState, leaseIssuedMs: number): number | null
 }
 
 export function applyStep(state: ClusterState, result: StepResult, reflects: number, nowMs: number, leaseIssuedMs = nowMs): ClusterState {
+  if (result.wrote === "digested") {
+    // No issue was made: a later create starts afresh (no earlier attempt to look for).
+    return { ...state, digest: { day: result.day, base: result.base, reported: reflects }, createAttempts: 0, createStartedMs: null, reassertAfterMs: null };
+  }
   const now = new Date(nowMs).toISOString();
   const next: ClusterState = { ...state, issue: result.issue };
   switch (result.wrote) {

@@ -53,6 +53,19 @@ export const FlushMessage = v.object({
 });
 export type FlushMessage = v.InferOutput<typeof FlushMessage>;
 
+/** A repo's spike guard asking for the next step of the day's digest issue (sent on the writes queue). */
+export const DigestFlushMessage = v.object({
+  version: v.literal(1),
+  type: v.literal("digest"),
+  repo: v.pipe(v.string(), v.regex(/^[^/\s]+\/[^/\s]+$/)),
+  day: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/)),
+});
+export type DigestFlushMessage = v.InferOutput<typeof DigestFlushMessage>;
+
+/** Every message of the writes queue (GitHub steps): a cluster's flush, or a digest's. */
+export const WritesMessage = v.variant("type", [FlushMessage, DigestFlushMessage]);
+export type WritesMessage = v.InferOutput<typeof WritesMessage>;
+
 /** Every message of the events queue (counting). */
 export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, FlushMessage]);
 export type QueueMessage = v.InferOutput<typeof QueueMessage>;

@@ -7,6 +7,7 @@ import { housekeeping } from "./maintenance/housekeeping";
 export { ClusterObject } from "./durable/cluster";
 export { ParkedEvents } from "./durable/parked-events";
 export { RepoGate } from "./durable/repo-gate";
+export { SpikeGuard } from "./durable/spike-guard";
 export { WriteBudget } from "./durable/write-budget";
 
 const app = createApp();

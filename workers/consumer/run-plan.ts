@@ -2,6 +2,7 @@ import type { StepResult } from "../../shared/cluster-state";
 import { commentMarker, marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
 import type { AbandonResult, ClusterObject, ClusterSnapshot, Plan, StepFailure } from "../durable/cluster";
 import { performAutofix } from "../autofix/perform";
+import { admitNewIssue, reportDigested } from "../digest/overflow";
 import { GitHubFailure, type GitHubWriter, MAX_INLINE_WAIT_MS } from "../github/writer";
 import { ConfigError, configOf } from "../config";
 
@@ -32,6 +33,9 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
           return { wrote: "found", issue: found };
         }
       }
+      // Spike protection: over the repo's new issues for today, the failure goes to today's digest instead.
+      const digested = await admitNewIssue(plan, env);
+      if (digested) return digested;
       const issue = await github.createIssue(plan.repo, { title: renderTitle(plan.view), body: renderBody(plan.view, { ...options, isNew: true }), labels: plan.settings.issueLabels }, plan.fingerprint);
       return { wrote: "created", issue };
     }
@@ -50,6 +54,8 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
       return { wrote: "refreshed", issue: await github.getIssue(plan.repo, need(issueNumber)) };
     case "pr":
       return performAutofix(plan, github, env);
+    case "digest":
+      return reportDigested(plan, env);
   }
 }
 
@@ -110,7 +116,7 @@ export async function runPlan(first: Plan, cluster: DurableObjectStub<ClusterObj
     steps.push(result.wrote);
     const confirmed = await cluster.confirm(plan.leaseId, result, Date.now(), { written: plan.reflects, requestMs: requestMs(env) });
     snapshot = confirmed.state;
-    if (confirmed.duplicateOf !== undefined) await closeAsDuplicate(github, plan.repo, result.issue.number, confirmed.duplicateOf);
+    if (confirmed.duplicateOf !== undefined && result.wrote !== "digested") await closeAsDuplicate(github, plan.repo, result.issue.number, confirmed.duplicateOf);
     plan = confirmed.next;
   }
   return { steps, snapshot };

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { DURATION_BUCKETS } from "../../shared/metrics/exposition";
-import { FlushMessage } from "../../shared/queue-message";
+import { type FlushMessage, WritesMessage } from "../../shared/queue-message";
 import { Settings } from "../../shared/settings";
 import { toFieldIssues } from "../../shared/validation";
 import { ConfigError, configOf } from "../config";
@@ -13,6 +13,7 @@ import { upsertClusterIndex } from "./cluster-index";
 import { storeDeadLetter } from "../dead-letters/store";
 import { backoffSeconds, MAX_ATTEMPTS } from "./queue";
 import { type PlanOutcome, requestMs, runPlan, StepAbandoned } from "./run-plan";
+import { runDigest } from "../digest/run-digest";
 
 interface Context {
   env: Env;
@@ -25,7 +26,7 @@ interface Context {
 
 function countOutcome(ctx: Context, outcome: PlanOutcome): void {
   for (const step of outcome.steps) {
-    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed", autofixed: "autofix_decisions" }[step];
+    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed", autofixed: "autofix_decisions", digested: "digest_reports" }[step];
     ctx.metrics.inc(name);
   }
   if (outcome.snapshot) {
@@ -122,19 +123,34 @@ export async function consumeWrites(batch: MessageBatch<unknown>, env: Env): Pro
   await Promise.all(
     batch.messages.map(async (message) => {
       const started = Date.now();
-      const parsed = v.safeParse(FlushMessage, message.body);
+      const parsed = v.safeParse(WritesMessage, message.body);
       if (!parsed.success) {
         console.error(JSON.stringify({ msg: "unreadable flush dropped", id: message.id, issues: toFieldIssues(parsed.issues) }));
         message.ack();
         return;
       }
-      // Two flushes of one cluster in a batch: one performs its steps (the cluster hands out one lease at a time).
-      if (seen.has(parsed.output.fingerprint)) {
+      // Two flushes of one cluster (or digest) in a batch: one performs its steps (one lease at a time).
+      const body = parsed.output;
+      const key = body.type === "flush" ? body.fingerprint : `digest:${body.repo}:${body.day}`;
+      if (seen.has(key)) {
         message.ack();
         return;
       }
-      seen.add(parsed.output.fingerprint);
-      await handleFlush(message, parsed.output, ctx);
+      seen.add(key);
+      if (body.type === "flush") await handleFlush(message, body, ctx);
+      else {
+        // Spike protection's digest issue (workers/digest/): its guard takes a failed step back and wakes to retry.
+        try {
+          const { steps, failed } = await runDigest(body, env, () => ctx.writerFor(body.repo));
+          for (const step of steps) ctx.metrics.inc("digest_writes", { step });
+          if (failed) console.warn(JSON.stringify({ msg: "digest step given back to its guard", repo: body.repo, day: body.day, reason: failed }));
+          message.ack();
+        } catch (error) {
+          // The guard itself could not be reached: its alarm asks again.
+          console.error(JSON.stringify({ msg: "digest flush dropped; its guard asks again", repo: body.repo, day: body.day, error: error instanceof Error ? error.message : String(error) }));
+          message.ack();
+        }
+      }
       ctx.metrics.observe("processing_duration_seconds", (Date.now() - started) / 1000, DURATION_BUCKETS);
     }),
   );

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import type { ClusterView } from "../../shared/cluster-view";
-import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, IssueState, type PlanKind, type StepResult } from "../../shared/cluster-state";
+import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, digestBaseOf, IssueState, type PlanKind, type StepResult } from "../../shared/cluster-state";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { ClusterProbe, GroupingKey } from "../../shared/grouping/route";
 import { isGroupingVersion } from "../../shared/grouping/versions";
@@ -19,7 +19,7 @@ export const DEFAULT_REQUEST_MS = 15_000;
  * The most GitHub requests one step makes (a create may list 5 pages of issues and close duplicates; a PR step
  * reads the repo, writes blobs, a tree, a commit, a branch, the PR, labels, a comment and GraphQL mutations).
  */
-export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 30 };
+export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 30, digest: 1 };
 
 /** A lease outlives the longest step it covers: every request of the step at its longest, plus a margin. */
 export function leaseMsFor(kind: PlanKind, requestMs = DEFAULT_REQUEST_MS): number {
@@ -46,6 +46,8 @@ export interface Plan {
   reflects: number;
   /** For a comment: which one. */
   comment?: "recurrence" | "reopen";
+  /** For a create or digest step (spike protection): the UTC day it counts for, and where the digest's count starts. */
+  digest?: { day: string; base: number };
 }
 
 /** One queue message's worth of occurrences for this cluster. */
@@ -223,8 +225,8 @@ export class ClusterObject extends DurableObject<Env> {
   confirm(leaseId: string, result: StepResult, nowMs: number, options: PlanOptions & { written?: number } = {}): ConfirmResult {
     const state = this.requireState();
     // What is stored must be readable again: an answer that is not an issue never reaches the state.
-    const issue = v.safeParse(IssueState, result.issue);
-    if (!issue.success) throw new Error(`confirm: the ${result.wrote} step's answer is not an issue: ${JSON.stringify(result).slice(0, 300)}`);
+    const issue = result.wrote === "digested" ? null : v.safeParse(IssueState, result.issue);
+    if (issue && !issue.success) throw new Error(`confirm: the ${result.wrote} step's answer is not an issue: ${JSON.stringify(result).slice(0, 300)}`);
     const ours = state.lease?.id === leaseId;
     const written = ours ? (state.lease?.reflects ?? state.total) : Math.min(options.written ?? state.reflected, state.total);
     let duplicateOf: number | undefined;
@@ -258,7 +260,7 @@ export class ClusterObject extends DurableObject<Env> {
     const createAttempts = unsentCreate ? Math.max(0, state.createAttempts - 1) : state.createAttempts;
     const createStartedMs = unsentCreate && createAttempts === 0 ? null : state.createStartedMs;
     // An edit GitHub may still apply late: write the body again once it no longer can.
-    const lateWrite = failure.outcomeUnknownUntilMs !== undefined && state.lease.kind !== "comment" && state.lease.kind !== "refresh" && state.lease.kind !== "pr";
+    const lateWrite = failure.outcomeUnknownUntilMs !== undefined && state.lease.kind !== "comment" && state.lease.kind !== "refresh" && state.lease.kind !== "pr" && state.lease.kind !== "digest";
     const reassertAfterMs = lateWrite ? Math.max(state.reassertAfterMs ?? 0, failure.outcomeUnknownUntilMs ?? 0) : (state.reassertAfterMs ?? null);
     const stepFailures = failure.budget || failure.permanent ? state.stepFailures : state.stepFailures + 1;
     const backoffMs = failure.budget ? 0 : Math.min(900, (failure.retryBaseSeconds ?? 2) ** Math.min(stepFailures, 12)) * 1000;
@@ -302,7 +304,7 @@ export class ClusterObject extends DurableObject<Env> {
       plugin: s.sample.plugin.id,
       category: s.sample.category,
       issueNumber: s.issue?.number ?? null,
-      state: s.blocked && s.blocked.untilMs > Date.now() ? "blocked" : s.issue ? s.issue.state : s.lease?.kind === "create" ? "creating" : "pending",
+      state: s.blocked && s.blocked.untilMs > Date.now() ? "blocked" : s.issue ? s.issue.state : s.lease?.kind === "create" ? "creating" : s.digest ? "digested" : "pending",
       stateReason: s.issue?.stateReason ?? null,
       total: s.total,
       reflected: s.reflected,
@@ -363,6 +365,7 @@ export class ClusterObject extends DurableObject<Env> {
     const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total, issuedMs: nowMs }, createAttempts, createStartedMs, commentStartedMs };
     this.save(leased);
     this.wakeAt(nowMs + leaseMs);
+    const digest = digestBaseOf(leased, kind, nowMs);
     return {
       leaseId,
       kind,
@@ -374,6 +377,7 @@ export class ClusterObject extends DurableObject<Env> {
       settings: leased.settings,
       reflects: leased.total,
       ...(kind === "comment" ? { comment: leased.pendingReopenComment ? ("reopen" as const) : ("recurrence" as const), commentKey: commentStartedMs ?? nowMs } : {}),
+      ...(digest ? { digest } : {}),
     };
   }
 

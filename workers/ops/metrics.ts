@@ -26,6 +26,8 @@ export const COUNTERS: readonly CounterSpec[] = [
   { stored: "issues_updated", name: "daemon_hotfix_issues_updated_total", help: "Issue body edits (counts).", keep: [], initial: [{}] },
   { stored: "issues_reopened", name: "daemon_hotfix_issues_reopened_total", help: "Issues reopened because a failure closed as completed came back.", keep: [], initial: [{}] },
   { stored: "issue_comments", name: "daemon_hotfix_issue_comments_total", help: "Comments added (one per window at most, and one per reopen).", keep: [], initial: [{}] },
+  { stored: "digest_reports", name: "daemon_hotfix_digest_reports_total", help: "Counts of failures over maxNewIssuesPerRepoPerDay handed to their day's digest (when one overflows, and as it recurs).", keep: [], initial: [{}] },
+  { stored: "digest_writes", name: "daemon_hotfix_digest_writes_total", help: "Digest issue writes, by step (created, found, updated).", keep: ["step"], initial: [{ step: "created" }, { step: "updated" }] },
   { stored: "settings_warnings", name: "daemon_hotfix_settings_warnings_total", help: "Settings of accepted events that were ignored (unknown key) or replaced by their default (unusable value), by key.", keep: ["key"] },
   { stored: "events_parked", name: "daemon_hotfix_events_parked_total", help: "Accepted events the queue refused at the door, parked to be sent again (answered queued).", keep: [], initial: [{}] },
   { stored: "events_unparked", name: "daemon_hotfix_events_unparked_total", help: "Parked events the queue took when sent again.", keep: [], initial: [{}] },
@@ -112,9 +114,9 @@ export async function collectMetrics(env: Env): Promise<MetricFamily[]> {
     { name: "daemon_hotfix_open_clusters", help: "Clusters whose issue is open.", type: "gauge", samples: [{ labels: {}, value: states.get("open") ?? 0 }] },
     {
       name: "daemon_hotfix_clusters",
-      help: "Clusters by state (pending, creating, open, closed, blocked).",
+      help: "Clusters by state (pending, creating, open, closed, blocked, digested: no issue, counted in a digest).",
       type: "gauge",
-      samples: ["pending", "creating", "open", "closed", "blocked"].map((state) => ({ labels: { state }, value: states.get(state) ?? 0 })),
+      samples: ["pending", "creating", "open", "closed", "blocked", "digested"].map((state) => ({ labels: { state }, value: states.get(state) ?? 0 })),
     },
   );
   families.push({
