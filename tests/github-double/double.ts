@@ -109,6 +109,12 @@ const DEFAULTS: DoubleConfig = { secondaryLimitPerMinute: 80, secondaryLimitPerH
 
 let router: Router | null = null;
 
+/**
+ * Operations whose validators `warmUp` compiles: the create of an issue, the first write of every failure, whose
+ * cold validation (seconds on a loaded machine) would outlast a test client's timeout. Others compile on first use.
+ */
+const WARM_OPERATIONS = new Set(["POST /repos/{owner}/{repo}/issues"]);
+
 function getRouter(): Router {
   router ??= new Router(loadSpec().operations);
   return router;
@@ -192,9 +198,14 @@ export class GitHubDouble {
     this.faults = new Faults(options.seed ?? 1);
   }
 
-  /** Loads the spec and builds the router now instead of on the first request (optional). */
+  /** Loads the spec, builds the router and compiles the issue create's validators now instead of on the first request (optional). */
   warmUp(): void {
     getRouter();
+    for (const operation of loadSpec().operations) {
+      if (!WARM_OPERATIONS.has(`${operation.method} ${operation.template}`)) continue;
+      requestValidator(operation);
+      for (const status of operation.responses.keys()) if (status.startsWith("2")) responseValidator(operation, Number(status));
+    }
   }
 
   // ---------------------------------------------------------------- test hooks
