@@ -1,6 +1,7 @@
 import { RequestError } from "@octokit/request-error";
 import { describe, expect, it } from "vitest";
 import { classifyGitHubError } from "../../workers/github/classify";
+import { GitHubFailure, issueState } from "../../workers/github/writer";
 
 const NOW = 1_800_000_000_000;
 function requestError(status: number, message: string, headers: Record<string, string> = {}) {
@@ -48,5 +49,23 @@ describe("GitHub failure classification", () => {
   it("treats a network failure or timeout as transient", () => {
     expect(classifyGitHubError(new DOMException("timed out", "TimeoutError"), NOW, "x").kind).toBe("transient");
     expect(classifyGitHubError(new TypeError("connection dropped"), NOW, "x").kind).toBe("transient");
+  });
+});
+
+describe("GitHub's answers", () => {
+  it("takes an issue only with its number; a body cut short is a transient failure whose outcome is unknown", () => {
+    expect(issueState({ number: 3, state: "closed", state_reason: "completed", closed_at: "2026-11-20T10:00:00Z" })).toEqual({ number: 3, state: "closed", stateReason: "completed", closedAt: "2026-11-20T10:00:00Z" });
+    expect(issueState({ number: 4, state: "open", closed_at: null })).toEqual({ number: 4, state: "open", stateReason: null, closedAt: null });
+    // octokit hands over the raw text when a JSON body cannot be parsed (a connection dropped mid-body).
+    for (const answer of ['{"number": 5, "sta', "", { message: "ok" }]) {
+      let failure: unknown;
+      try {
+        issueState(answer as never);
+      } catch (error) {
+        failure = error;
+      }
+      expect(failure).toBeInstanceOf(GitHubFailure);
+      expect((failure as GitHubFailure).classified).toMatchObject({ kind: "transient", outcomeUnknown: true });
+    }
   });
 });
