@@ -34,7 +34,9 @@ function failure(repo: string, message: string, i: number) {
 beforeAll(async () => {
   // First: on a fresh clone this unpacks the Chromium that npm install brought (a few seconds, once).
   browser = await launchChromium();
-  stack = await startLocalStack({ vars: { GITHUB_WRITE_SPACING_MS: "0" } });
+  // The seeds ask for updateIntervalSeconds 1; the operator's default floor (HOTFIX_POLICY.minUpdateIntervalSeconds, 60)
+  // would hold the counts the index shows for a minute.
+  stack = await startLocalStack({ vars: { GITHUB_WRITE_SPACING_MS: "0", HOTFIX_POLICY: JSON.stringify({ minUpdateIntervalSeconds: 0 }) } });
   // Seed: three plugins failing (5, 3 and 1 times), and one failure for a repo GitHub does not know (a dead letter).
   stack.github.markMissing("acme/vanished-plugin");
   const seeds: Array<[string, string, number]> = [

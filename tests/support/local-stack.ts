@@ -47,8 +47,9 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** One line of the env file. A value holding double quotes (JSON, e.g. HOTFIX_POLICY) is single-quoted: dotenv keeps it as is. */
 function envLine(name: string, value: string): string {
-  return `${name}=${JSON.stringify(value)}`;
+  return value.includes('"') && !value.includes("'") && !value.includes("\n") ? `${name}='${value}'` : `${name}=${JSON.stringify(value)}`;
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
