@@ -62,8 +62,8 @@ export interface DigestStepResult {
   issue: IssueState;
 }
 
-/** Applies a finished step (pure). A digest found by its marker after a lost answer is brought up to date next. */
+/** Applies a finished step (pure; the caller frees its lease). A digest found by its marker after a lost answer is brought up to date next. */
 export function applyDigestStep(state: DigestState, result: DigestStepResult, reflects: number, nowMs: number): DigestState {
-  const done = { ...state, issue: result.issue, lease: null, createAttempts: 0, createStartedMs: null };
+  const done = { ...state, issue: result.issue, createAttempts: 0, createStartedMs: null };
   return result.wrote === "found" ? { ...done, reflected: 0, lastWriteMs: 0 } : { ...done, reflected: reflects, lastWriteMs: nowMs };
 }

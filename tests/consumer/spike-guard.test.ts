@@ -71,4 +71,20 @@ describe("SpikeGuard: the exact daily new-issue count and the digest's steps (is
     expect(await guard.confirm(DAY, stale?.leaseId ?? "", { wrote: "created", issue: issue(4) }, T0 + 2_200)).toEqual({ next: null, duplicateOf: 3 });
     expect((await guard.snapshot(DAY))?.issueNumber).toBe(3);
   });
+
+  it("lets a confirm that outlived its lease claim no more than was shown before", async () => {
+    const repo = `acme/guard-${unique()}`;
+    const guard = env.SPIKE_GUARD.getByName(`repo:${repo}`);
+    await guard.report(repo, DAY, entry(1), INTERVAL_MS, T0);
+    const create = await guard.plan(DAY, T0);
+    await guard.confirm(DAY, create?.leaseId ?? "", { wrote: "created", issue: issue(3) }, T0);
+    await guard.report(repo, DAY, entry(2), INTERVAL_MS, T0 + 1);
+    const stale = await guard.plan(DAY, T0 + INTERVAL_MS, { leaseMs: 1_000 });
+    const current = await guard.plan(DAY, T0 + INTERVAL_MS + 2_000);
+    expect(current).toMatchObject({ kind: "update" });
+    await guard.confirm(DAY, stale?.leaseId ?? "", { wrote: "updated", issue: issue(3) }, T0 + INTERVAL_MS + 2_100);
+    expect(await guard.snapshot(DAY)).toMatchObject({ version: 2, reflected: 1 });
+    await guard.confirm(DAY, current?.leaseId ?? "", { wrote: "updated", issue: issue(3) }, T0 + INTERVAL_MS + 2_200);
+    expect(await guard.snapshot(DAY)).toMatchObject({ version: 2, reflected: 2 });
+  });
 });

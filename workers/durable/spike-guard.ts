@@ -130,7 +130,8 @@ export class SpikeGuard extends DurableObject<Env> {
       this.save({ ...state, lease: mine ? null : state.lease });
       return { next: null, duplicateOf: state.issue.number };
     }
-    const reflects = mine && state.lease ? state.lease.reflects : state.version;
+    // A confirm that outlived its lease wrote entries as they were then: it claims nothing more than shown before.
+    const reflects = mine && state.lease ? state.lease.reflects : state.reflected;
     const applied = applyDigestStep({ ...state, lease: mine ? null : state.lease }, result, reflects, nowMs);
     return { next: this.lease(applied, nowMs, options) };
   }
@@ -147,7 +148,7 @@ export class SpikeGuard extends DurableObject<Env> {
     this.wakeAt(notBeforeMs > nowMs ? notBeforeMs : nowMs + FLUSH_RETRY_MS);
   }
 
-  /** The day's digest as stored (tests and the admin view). */
+  /** The day's digest as stored. */
   snapshot(day: string): DigestSnapshot | null {
     const state = this.load(day);
     if (!state) return null;
