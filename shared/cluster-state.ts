@@ -90,6 +90,11 @@ export const ClusterState = v.object({
    * newer one: once it no longer can (this time), the body is written again so the newest counts win.
    */
   reassertAfterMs: v.optional(v.nullable(v.number()), null),
+  /**
+   * The distinct reporters (owner logins, lower-cased) whose events were counted here, at most `MAX_REPORTERS` kept:
+   * the issue says how many orgs are affected, never which.
+   */
+  reporters: v.optional(v.array(v.string()), []),
   /** PR mode: what became of this cluster's auto-fix (one PR per cluster at most). */
   autofix: v.optional(v.nullable(Autofix), null),
   /** GitHub steps failed in a row (transiently): the cluster's own retry back-off grows with it. */
@@ -118,17 +123,46 @@ export function clusterView(state: ClusterState): ClusterView {
     sinceCommentFrom: state.commentedAt,
     recent: state.recent as Occurrence[],
     refs: state.refs,
+    reporters: (state.reporters ?? []).length,
   };
 }
 
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
 
+/** Reporters a cluster remembers by name; beyond, the issue says "at least" this many. */
+export const MAX_REPORTERS = 100;
+
+/** The cluster's reporters with `reporter` added (distinct, lower-cased, bounded). */
+function withReporter(reporters: readonly string[], reporter: string | null | undefined): string[] {
+  const login = reporter?.toLowerCase();
+  if (!login || reporters.includes(login) || reporters.length >= MAX_REPORTERS) return [...reporters];
+  return [...reporters, login];
+}
+
+export interface OccurrenceInput {
+  fingerprint: string;
+  grouping?: string;
+  failure: FailureEvent;
+  settings: ClusterSettings;
+  nowMs: number;
+  /** How many occurrences `failure` stands for (default 1): an aggregate of events shed at ingest counts them all. */
+  count?: number;
+  /** Owner of the repo whose event reported this occurrence (counted once per cluster). */
+  reporter?: string | null;
+  /**
+   * Whether this event's settings may replace the cluster's (its reporter owns the target repo). An event of
+   * another owner never changes a cluster's settings (contract "Trust and tenancy"); it only sets those of a new
+   * cluster (the consumer passes the operator's then). Default true.
+   */
+  shapesSettings?: boolean;
+}
+
 /**
  * Counts one occurrence into a cluster (a new one when `state` is null). Pure. `count` (default 1) is how many
  * occurrences `failure` stands for: an aggregate of events shed at ingest counts them all, with one sample.
  */
-export function addOccurrence(state: ClusterState | null, input: { fingerprint: string; grouping?: string; failure: FailureEvent; settings: ClusterSettings; nowMs: number; count?: number }): ClusterState {
+export function addOccurrence(state: ClusterState | null, input: OccurrenceInput): ClusterState {
   const { failure } = input;
   const count = Math.max(1, input.count ?? 1);
   const occurrence = occurrenceOf(failure);
@@ -163,6 +197,7 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
       blocked: null,
       flushRequestedMs: 0,
       reassertAfterMs: null,
+      reporters: withReporter([], input.reporter),
       autofix: null,
       stepFailures: 0,
       retryAfterMs: null,
@@ -172,7 +207,8 @@ export function addOccurrence(state: ClusterState | null, input: { fingerprint: 
   const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
   return {
     ...state,
-    settings: input.settings,
+    settings: input.shapesSettings === false ? state.settings : input.settings,
+    reporters: withReporter(state.reporters ?? [], input.reporter),
     latest: newest ? { occurredAt: failure.occurredAt, message: failure.message, status: failure.status } : state.latest,
     recent: [...state.recent, occurrence].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-MAX_RECENT),
     refs: ref && !state.refs.includes(ref) ? [...state.refs, ref].slice(-10) : state.refs,

@@ -31,6 +31,8 @@ export interface ClusterView {
   recent: Occurrence[];
   /** Plugin refs / branches seen. */
   refs: string[];
+  /** How many distinct reporters (orgs) reported it (`MAX_REPORTERS` means at least that many); absent: unknown. */
+  reporters?: number;
 }
 
 export const MAX_RECENT = 10;

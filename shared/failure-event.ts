@@ -16,6 +16,22 @@ export const TargetSource = v.picklist([
 ]);
 export type TargetSource = v.InferOutput<typeof TargetSource>;
 
+/** Where a URL plugin's repo was claimed (contract "Trust and tenancy": a claim is filed in only once verified). */
+export const ClaimSource = v.picklist(["source_repo", "plugin_repos", "manifest"]);
+export type ClaimSource = v.InferOutput<typeof ClaimSource>;
+
+/** A repo claimed for a URL plugin, still to be verified through GitHub (by the consumer). */
+export const Claim = v.object({ repo: v.string(), by: ClaimSource });
+export type Claim = v.InferOutput<typeof Claim>;
+
+/** A repo a failure was not filed in, and why: named in the issue in the reporter's own config repo. */
+export const RefusedTarget = v.object({
+  repo: v.string(),
+  by: v.picklist(["source_repo", "plugin_repos", "manifest", "plugin_repo"]),
+  reason: v.string(),
+});
+export type RefusedTarget = v.InferOutput<typeof RefusedTarget>;
+
 const Id = v.optional(v.pipe(v.string(), v.maxLength(200)));
 
 /**
@@ -41,7 +57,16 @@ export const FailureEvent = v.object({
      * for its `short_name` (owner/repo@ref) and prefers that.
      */
     manifestUrl: v.optional(v.string()),
+    /** Repos claimed for a URL plugin whose owner may receive it, to verify in this order before `manifestUrl`. */
+    claims: v.optional(v.array(Claim)),
+    /** Repos refused (another owner's, or a claim that did not verify): the failure goes to the reporter's config repo. */
+    refused: v.optional(v.array(RefusedTarget)),
   }),
+  /**
+   * The reporter: owner of the repo whose event made the kernel dispatch (`trigger.repo`'s owner, else
+   * `repository.owner.login`). It wrote the settings; absent in failures queued before issue 12.
+   */
+  reporter: v.optional(v.string()),
   plugin: v.object({
     type: v.picklist(["http", "workflow", "kernel", "ci"]),
     /** `owner/repo:workflow.yml@ref`, a URL, or for CI events `owner/repo:<workflow or check name>`. */

@@ -3,6 +3,7 @@ import { hashKey } from "./delivery-key";
 import type { FailureEvent } from "./failure-event";
 import { loopReason, type SelfIdentity, selfFailureReason } from "./policy";
 import { createRedactor } from "./redact";
+import type { SettingsWarning } from "./settings-leniency";
 import type { FieldIssue } from "./validation";
 
 export interface PrepareContext extends Omit<ConvertContext, "redactor"> {
@@ -20,6 +21,8 @@ export type Prepared =
       selfFailure: string | null;
       /** Set when filing it would loop (self failures included): it is suppressed. */
       loop: string | null;
+      /** Settings the trust rules ignored (another owner's `fallbackRepo`), for the answer's warnings. */
+      warnings: SettingsWarning[];
     }
   | { outcome: "ignored"; reason: string }
   | { outcome: "invalid"; issues: FieldIssue[] };
@@ -35,5 +38,5 @@ export async function prepareFailure(eventName: string, payload: unknown, ctx: P
   if (conversion.outcome !== "failure") return conversion;
   const eventId = await hashKey(conversion.deliveryKey);
   const failure = redactor.value<FailureEvent>({ ...conversion.failure, eventId });
-  return { outcome: "failure", failure, selfFailure: selfFailureReason(failure, ctx.self), loop: loopReason(failure, conversion.actors, ctx.self) };
+  return { outcome: "failure", failure, selfFailure: selfFailureReason(failure, ctx.self), loop: loopReason(failure, conversion.actors, ctx.self), warnings: conversion.warnings ?? [] };
 }

@@ -1,6 +1,7 @@
 import type { CheckRunEvent, CheckSuiteEvent, WorkflowRunEvent } from "../ci-events";
 import { deliveryKey } from "../delivery-key";
 import { isFailingConclusion } from "../policy";
+import { placeRun } from "../trust/target-rules";
 import { defined, isoOr, LIMITS, sanitize } from "./text";
 import type { Conversion, ConvertContext } from "./types";
 
@@ -33,10 +34,13 @@ const logins = (...accounts: Account[]): string[] =>
 
 function base(repo: Repository, sourceEvent: string, ctx: ConvertContext) {
   const [owner = "", name = repo.name ?? ""] = repo.full_name.split("/");
+  // The reporter is the run's repo owner; its failure is filed in that repo (contract: "Trust and tenancy").
+  const reporter = repo.owner?.login || owner || null;
   return {
     sourceEvent,
     receivedAt: ctx.receivedAt,
-    target: { repo: repo.full_name, resolvedBy: "repository" as const },
+    target: placeRun(repo.full_name, reporter, ctx.targetOwners ?? []) ?? { repo: repo.full_name, resolvedBy: "repository" as const },
+    ...(reporter ? { reporter } : {}),
     owner,
     name,
     logTrail: [] as string[],
@@ -64,6 +68,7 @@ export function fromWorkflowRun(event: WorkflowRunEvent, ctx: ConvertContext): C
       occurredAt: isoOr(run.updated_at, ctx.receivedAt),
       receivedAt: b.receivedAt,
       target: b.target,
+      ...(b.reporter ? { reporter: b.reporter } : {}),
       plugin: {
         type: "ci",
         id: `${event.repository.full_name}:${workflow}${branch ? `@${branch}` : ""}`,
@@ -102,6 +107,7 @@ export function fromCheckSuite(event: CheckSuiteEvent, ctx: ConvertContext): Con
       occurredAt: isoOr(suite.updated_at, ctx.receivedAt),
       receivedAt: b.receivedAt,
       target: b.target,
+      ...(b.reporter ? { reporter: b.reporter } : {}),
       plugin: {
         type: "ci",
         id: `${event.repository.full_name}:check_suite/${suite.app?.slug ?? "unknown"}${branch ? `@${branch}` : ""}`,
@@ -141,6 +147,7 @@ export function fromCheckRun(event: CheckRunEvent, ctx: ConvertContext): Convers
       occurredAt: isoOr(check.completed_at, ctx.receivedAt),
       receivedAt: b.receivedAt,
       target: b.target,
+      ...(b.reporter ? { reporter: b.reporter } : {}),
       plugin: {
         type: "ci",
         id: `${event.repository.full_name}:check/${name}${branch ? `@${branch}` : ""}`,

@@ -2,7 +2,8 @@ import { deliveryKey } from "../delivery-key";
 import { recoverHttpStatus } from "../http-status";
 import type { KernelPluginError } from "../kernel-plugin-error";
 import { parsePluginId } from "../plugin-id";
-import { resolveStaticTarget } from "../target-repo";
+import { ownerOf } from "../repo-name";
+import { placeStatically } from "../trust/target-rules";
 import { isPlainObject } from "../settings";
 import { readLogTrail } from "./log-trail";
 import { defined, isoOr, LIMITS, sanitize } from "./text";
@@ -34,32 +35,39 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
   const { plugin, error } = payload;
   const parsed = parsePluginId(plugin.id);
   const triggerRepo = payload.trigger?.repo ?? payload.repository?.full_name ?? null;
-  const target = resolveStaticTarget(ctx.settings, {
+  // The reporter: owner of the repo whose event made the kernel dispatch (for a kernel-level failure, the kernel sets
+  // plugin.owner/repo to that trigger repo too).
+  const reporter = ownerOf(triggerRepo) ?? payload.repository?.owner?.login ?? null;
+  const placement = placeStatically({
     plugin: parsed,
     pluginType: plugin.type,
     pluginOwner: plugin.owner,
     pluginRepo: plugin.repo,
     sourceRepo: sourceRepoOf(plugin.settings),
-    triggerRepo,
-    repositoryOwner: payload.repository?.owner?.login,
+    reporter,
+    pluginRepos: ctx.settings.pluginRepos,
+    fallbackRepo: ctx.settings.fallbackRepo,
+    targetOwners: ctx.targetOwners ?? [],
   });
-  if (!target) {
+  if (!placement) {
     return {
       outcome: "invalid",
       issues: [
         {
           path: "eventPayload.trigger.repo",
-          message: "no repository to file this failure in: send trigger.repo or repository.full_name, or set settings.fallbackRepo",
+          message: "no repository to file this failure in: send trigger.repo or repository.full_name (the reporter's repo)",
         },
       ],
     };
   }
+  const { target, warnings } = placement;
   const issueOrPr = payload.trigger?.issueOrPr ?? undefined;
   const detail = error.stack ?? payload.context?.responseSnippet ?? undefined;
   const fromRepo = parsed.kind === "repo" ? parsed : undefined;
   const trail = readLogTrail(payload.logTrail?.lines, ctx.redactor);
   return {
     outcome: "failure",
+    ...(warnings.length ? { warnings } : {}),
     deliveryKey: deliveryKey([
       "kernel.plugin_error",
       payload.stateId,
@@ -76,6 +84,7 @@ export function fromPluginError(payload: KernelPluginError, ctx: ConvertContext)
       occurredAt: isoOr(payload.timestamp, ctx.receivedAt),
       receivedAt: ctx.receivedAt,
       target,
+      ...(reporter ? { reporter } : {}),
       plugin: {
         type: plugin.type,
         id: plugin.id,

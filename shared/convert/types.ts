@@ -1,6 +1,7 @@
 import type { FailureEvent } from "../failure-event";
 import type { Redactor } from "../redact";
 import type { Settings } from "../settings";
+import type { SettingsWarning } from "../settings-leniency";
 import type { FieldIssue } from "../validation";
 
 /** What ingest knows besides the event payload. */
@@ -15,12 +16,15 @@ export interface ConvertContext {
    * and kernel token); without it, the known secret formats only.
    */
   redactor?: Redactor;
+  /** `HOTFIX_POLICY.targetOwners`: owners besides the reporter's own that failures may be filed in (default none). */
+  targetOwners?: readonly string[];
 }
 
 /** A failure before its event id (a hash of `deliveryKey`) is filled in. */
 export type FailureDraft = Omit<FailureEvent, "eventId">;
 
 export type Conversion =
-  | { outcome: "failure"; failure: FailureDraft; deliveryKey: string; actors: string[] }
+  /** `warnings`: settings the trust rules ignored (e.g. another owner's `fallbackRepo`). */
+  | { outcome: "failure"; failure: FailureDraft; deliveryKey: string; actors: string[]; warnings?: SettingsWarning[] }
   | { outcome: "ignored"; reason: string }
   | { outcome: "invalid"; issues: FieldIssue[] };

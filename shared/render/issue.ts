@@ -2,6 +2,7 @@ import type { ClusterView } from "../cluster-view";
 import { LIMITS } from "../convert/text";
 import { nextActions } from "./advice";
 import { cell, code, cut, fence, githubLink, title, when } from "./inert";
+import { placementNote, reportedBy } from "./placement";
 
 /** GitHub refuses bodies over 65,536 characters; we stay well below. */
 export const MAX_BODY = 60_000;
@@ -98,6 +99,7 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     row("Last seen", when(view.lastSeen)) +
     row("Occurrences", `**${view.total}**`) +
     row("Grouping", `${code(view.grouping)} (how messages are normalised into this issue's fingerprint)`) +
+    row("Reported by", reportedBy(view.reporters)) +
     row("Environment", f.environment ? code(f.environment) : undefined) +
     row("Kernel commit", f.kernelCommit ? code(f.kernelCommit) : undefined);
 
@@ -108,6 +110,7 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     summary,
     f.trigger.url ? `**Triggered by:** ${f.trigger.githubEvent ? `${code(f.trigger.githubEvent)} on ` : ""}${githubLink(f.trigger.url)}${f.trigger.actor ? ` (by ${code(f.trigger.actor)})` : ""}` : "",
     f.trimmed?.length ? `> [!NOTE]\n> Trimmed to fit the queue: ${f.trimmed.map((t) => code(t)).join(", ")}.` : "",
+    placementNote(f.target),
     `### Error\n\n${fence(cut(error, 12_000))}`,
     view.latest.message !== f.message ? `Latest occurrence:\n\n${fence(cut(view.latest.message, 4_000))}` : "",
     logTrailSection(f),

@@ -19,7 +19,7 @@ export type PrGate = { allowed: true; by: "reporter" | "operator" } | { allowed:
  * `HOTFIX_POLICY.prRepos`, and only when the reporter owns the repo — or the operator's own `HOTFIX_CONFIG` turns
  * PR mode on, for repos whose settings come from it. Pure.
  */
-export function prGate(input: { repo: string; failure: Pick<FailureEvent, "trigger">; prRepos: readonly string[]; operatorModes: readonly string[] }): PrGate {
+export function prGate(input: { repo: string; failure: Pick<FailureEvent, "trigger" | "reporter">; prRepos: readonly string[]; operatorModes: readonly string[] }): PrGate {
   if (!inPrRepos(input.repo, input.prRepos)) return { allowed: false, reason: `${input.repo} is not in HOTFIX_POLICY.prRepos` };
   if (reporterOwns(input.failure, input.repo)) return { allowed: true, by: "reporter" };
   if (input.operatorModes.includes("pr")) return { allowed: true, by: "operator" };
@@ -31,7 +31,7 @@ export function prGate(input: { repo: string; failure: Pick<FailureEvent, "trigg
  * operator's `HOTFIX_CONFIG` allows it, its `riskPolicy` applies too (a reporter never sets the guard rails of
  * another owner's repo).
  */
-export function gatePrMode(settings: Settings, input: { repo: string; failure: Pick<FailureEvent, "trigger">; prRepos: readonly string[]; operator: Settings }): { settings: Settings; gate: PrGate | null } {
+export function gatePrMode(settings: Settings, input: { repo: string; failure: Pick<FailureEvent, "trigger" | "reporter">; prRepos: readonly string[]; operator: Settings }): { settings: Settings; gate: PrGate | null } {
   if (!settings.modes.includes("pr")) return { settings, gate: null };
   const gate = prGate({ repo: input.repo, failure: input.failure, prRepos: input.prRepos, operatorModes: input.operator.modes });
   if (!gate.allowed) {

@@ -26,6 +26,7 @@ function failure(repo: string, message: string, i: number) {
   return kernelPluginError({
     plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name },
     error: { message, status: null, category: "workflow" },
+    trigger: { repo: `${owner}/app` }, // the reporter owns the plugin repo (issue 12)
     requestId: `dash-${repo}-${i}`,
     timestamp: new Date().toISOString(),
   });

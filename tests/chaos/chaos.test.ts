@@ -25,6 +25,7 @@ function failureEvent(repo: string, kind: number, requestId: string) {
   return kernelPluginError({
     plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name },
     error: { message: KINDS[kind] ?? "", status: null, category: "workflow" },
+    trigger: { repo: `${owner}/app` }, // the reporter owns the plugin repo (issue 12)
     requestId,
     timestamp: new Date().toISOString(),
     logLines: [`DEBUG auth token=${CANARY}`, `ERROR dispatch failed with Bearer ${CANARY}`],

@@ -20,6 +20,8 @@
  *   GET  /_double/refs?repo=o/r                   [{ ref: "refs/heads/main", sha }, ...]
  *   GET  /_double/file?repo=o/r&ref=x&path=p      the file's text (text/plain), 404 when absent; ref = branch, tag, full ref or sha
  *   POST /_double/repos/auto-merge {repo, allow}  the repo setting "Allow auto-merge" (default false)
+ *   POST /_double/repos/homepage {repo, homepage}  the repo's website (GET /repos/{o}/{r} → homepage; null: none)
+ *   POST /_double/repos/files {repo, path, content}  commits a file on the default branch (e.g. manifest.json)
  * JSON cannot carry Infinity: `times`, `searchLagMs` accept "Infinity" (or null) for it.
  * reset keeps manifests and the App (configuration, installations, issued tokens).
  */
@@ -201,6 +203,23 @@ async function route(double: GitHubDouble, request: Request, url: URL): Promise<
       if (!target) return bad("repo is required");
       if (typeof body.allow !== "boolean") return bad("allow must be true or false");
       double.setAllowAutoMerge(target, body.allow);
+      return json(200, { ok: true });
+    }
+    case "POST /_double/repos/homepage": {
+      const body = await readJson(request);
+      const target = str(body.repo);
+      if (!target) return bad("repo is required");
+      if (body.homepage !== null && typeof body.homepage !== "string") return bad("homepage must be a string or null");
+      double.setHomepage(target, body.homepage);
+      return json(200, { ok: true });
+    }
+    case "POST /_double/repos/files": {
+      const body = await readJson(request);
+      const target = str(body.repo);
+      const file = str(body.path);
+      const content = str(body.content);
+      if (!target || !file || content === undefined) return bad("repo, path and content are required");
+      double.putFile(target, file, content);
       return json(200, { ok: true });
     }
     default:

@@ -554,6 +554,19 @@ describe("test hooks and control API", () => {
     assert.deepEqual(await (await double.handle(new Request("https://other.example/manifest.json"))).json(), { name: "other" });
   });
 
+  test("a repo's homepage and a file on its default branch (what verifies a plugin's repo claim, issue 12)", async () => {
+    assert.equal(obj((await call("GET", `/repos/${REPO}`)).json).homepage, null);
+    await control("POST", "/_double/repos/homepage", { repo: REPO, homepage: "https://widgets.example.dev" });
+    assert.equal(obj((await call("GET", `/repos/${REPO}`)).json).homepage, "https://widgets.example.dev");
+    const manifest = JSON.stringify({ name: "widgets", short_name: `${REPO}@main`, homepage_url: "https://widgets.example.dev" });
+    await control("POST", "/_double/repos/files", { repo: REPO, path: "manifest.json", content: manifest });
+    const file = obj((await call("GET", `/repos/${REPO}/contents/manifest.json`)).json);
+    assert.equal(file.type, "file");
+    assert.equal(Buffer.from(String(file.content), "base64").toString("utf8"), manifest);
+    assert.equal(double.fileAt(REPO, "main", "README.md"), "# widgets\n", "earlier files stay");
+    assert.equal((await control("POST", "/_double/repos/homepage", { repo: REPO, homepage: 3 })).status, 400);
+  });
+
   test("a response that violates the spec is recorded and answered 500", async () => {
     const original = HANDLERS["issues/get"];
     assert.ok(original);

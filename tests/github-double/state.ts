@@ -98,6 +98,8 @@ export interface RepoRecord {
   defaultBranch: string;
   /** The "Allow auto-merge" repository setting (default off, as on GitHub). */
   allowAutoMerge: boolean;
+  /** The repository's website (GET /repos/{o}/{r} → homepage; default none). */
+  homepage?: string | null;
 }
 
 export function isoSeconds(ms: number): string {
@@ -396,7 +398,7 @@ export function repoJson(repo: RepoRecord, viewerIsOwner: boolean): Record<strin
     mirror_url: null,
     hooks_url: `${base}/hooks`,
     svn_url: `${WEB}/${full}`,
-    homepage: null,
+    homepage: repo.homepage ?? null,
     language: "TypeScript",
     forks_count: 0,
     forks: 0,

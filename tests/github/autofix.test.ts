@@ -44,7 +44,8 @@ async function deliver(repo: string, settings: Record<string, unknown>, options:
       timestamp: new Date().toISOString(),
       logLines: [`DEBUG token=${CANARY}`],
     });
-    const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0, ...settings } })), { EVENTS: queue });
+    const operator = options.workerEnv ?? env;
+    const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0, ...settings } })), { EVENTS: queue, HOTFIX_POLICY: operator.HOTFIX_POLICY, HOTFIX_CONFIG: operator.HOTFIX_CONFIG });
     fingerprints.push(((await res.json()) as { output: { fingerprint: string } }).output.fingerprint);
   }
   // A token per repo, so each repo's writes have a budget of their own (as an installation would).
@@ -54,6 +55,9 @@ async function deliver(repo: string, settings: Record<string, unknown>, options:
 }
 
 const pr = { modes: ["issue", "pr"], issueLabels: ["bug", "autofix"] };
+
+/** An operator whose HOTFIX_POLICY lets any reporter's failures be filed in acme's repos (as a marketplace org would be). */
+const acmeIsTarget = { ...env, HOTFIX_POLICY: JSON.stringify({ ...(JSON.parse(env.HOTFIX_POLICY) as object), targetOwners: ["acme"] }) } as Env;
 
 /** The settings the cluster stored (what decides whether it wants a PR). */
 const storedModes = (fp: string) =>
@@ -71,7 +75,7 @@ describe("PR mode gate: only in HOTFIX_POLICY.prRepos, only for the reporter's o
 
   it("opens no PR for a reporter who does not own the repo, even inside prRepos", async () => {
     const repo = pluginRepo("fixforeign");
-    const [fp = ""] = await deliver(repo, { ...pr, riskPolicy: { autoMerge: true, maxRiskTier: "high" } }, { reporterRepo: "mallory/app" });
+    const [fp = ""] = await deliver(repo, { ...pr, riskPolicy: { autoMerge: true, maxRiskTier: "high" } }, { reporterRepo: "mallory/app", workerEnv: acmeIsTarget });
     await eventually(() => github.issues(repo), (issues) => issues.length === 1);
     expect(await storedModes(fp)).toEqual(["issue"]);
     expect(await pulls(repo)).toEqual([]);
@@ -79,7 +83,7 @@ describe("PR mode gate: only in HOTFIX_POLICY.prRepos, only for the reporter's o
 
   it("opens one when the operator's HOTFIX_CONFIG turns PR mode on for a repo the reporter does not own", async () => {
     const repo = pluginRepo("fixoperator");
-    const operatorEnv = { ...env, HOTFIX_CONFIG: JSON.stringify({ modes: ["issue", "pr"] }) } as Env;
+    const operatorEnv = { ...acmeIsTarget, HOTFIX_CONFIG: JSON.stringify({ modes: ["issue", "pr"] }) } as Env;
     const [fp = ""] = await deliver(repo, pr, { reporterRepo: "mallory/app", workerEnv: operatorEnv });
     expect(await storedModes(fp)).toEqual(["issue", "pr"]);
     await eventually(() => pulls(repo), (list) => list.length === 1);

@@ -76,7 +76,7 @@ describe("recurrences", () => {
     const queue = new RecordingQueue();
     for (let i = 0; i < 2; i++) {
       const [owner, name] = repo.split("/");
-      const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, requestId: `${repo}-${i}` });
+      const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, requestId: `${repo}-${i}` });
       await postWith(jsonRequest(await signAsKernel(payload, { settings: fast })), { EVENTS: queue });
     }
     const messages = queue.sent as FailureMessage[];
@@ -182,7 +182,7 @@ describe("GitHub faults never lose an accepted event", () => {
     const repo = pluginRepo("crash");
     const queue = new RecordingQueue();
     const [owner, name] = repo.split("/");
-    await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, requestId: unique() }))), { EVENTS: queue });
+    await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, requestId: unique() }))), { EVENTS: queue });
     const message = queue.sent[0] as FailureMessage;
     const fingerprint = message.fingerprint ?? "";
     const cluster = env.CLUSTER.getByName(fingerprint);

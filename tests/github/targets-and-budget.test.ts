@@ -11,18 +11,20 @@ import { consumeWith } from "../helpers/queue";
 import { jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 import { pluginRepo, unique } from "../helpers/send";
 
-async function sendUrlPluginFailure(url: string, settings: Record<string, unknown> = {}) {
-  const payload = kernelPluginError({ plugin: { type: "http", id: url }, error: { message: `HTTP (target: ${url}) 500: boom` }, requestId: unique(), timestamp: new Date().toISOString() });
+/** A URL plugin's failure, triggered in a repo of `reporter` (the owner whose settings these are). */
+async function sendUrlPluginFailure(url: string, reporter: string, settings: Record<string, unknown> = {}) {
+  const payload = kernelPluginError({ plugin: { type: "http", id: url }, error: { message: `HTTP (target: ${url}) 500: boom` }, trigger: { repo: `${reporter}/app` }, requestId: unique(), timestamp: new Date().toISOString() });
   const res = await postToWorker(jsonRequest(await signAsKernel(payload, { settings })));
   expect(res.status).toBe(200);
 }
 
 describe("target repo of a URL plugin", () => {
-  it("is the short_name of the plugin's manifest", async () => {
+  it("is the short_name of the plugin's manifest, once the repo's own manifest.json names the plugin's URL", async () => {
     const repo = pluginRepo("from-manifest");
     const url = `https://${repo.split("/")[1]}.deno.dev`;
     await github.manifest(`${url}/manifest.json`, { name: "x", short_name: `${repo}@development` });
-    await sendUrlPluginFailure(url);
+    await github.putFile(repo, "manifest.json", JSON.stringify({ name: "x", short_name: `${repo}@development`, homepage_url: url }));
+    await sendUrlPluginFailure(url, "acme");
     const [issue] = await eventually(() => github.issues(repo), (issues) => issues.length === 1);
     expect(issue?.body).toContain(`\`${url}\` (http)`);
   });
@@ -32,14 +34,14 @@ describe("target repo of a URL plugin", () => {
     const fallback = pluginRepo("huge-fallback");
     const url = `https://${named.split("/")[1]}.deno.dev`;
     await github.manifest(`${url}/manifest.json`, { name: "x", short_name: `${named}@development`, padding: "p".repeat(MANIFEST_MAX_BYTES) });
-    await sendUrlPluginFailure(url, { fallbackRepo: fallback });
+    await sendUrlPluginFailure(url, "acme", { fallbackRepo: fallback });
     await eventually(() => github.issues(fallback), (issues) => issues.length === 1);
     expect(await github.issues(named)).toEqual([]);
   });
 
-  it("is fallbackRepo when the manifest does not name one", async () => {
+  it("is fallbackRepo (of the reporter's owner) when the manifest does not name one", async () => {
     const fallback = pluginRepo("fallback");
-    await sendUrlPluginFailure(`https://no-manifest-${unique()}.deno.dev`, { fallbackRepo: fallback });
+    await sendUrlPluginFailure(`https://no-manifest-${unique()}.deno.dev`, "acme", { fallbackRepo: fallback });
     await eventually(() => github.issues(fallback), (issues) => issues.length === 1);
   });
 });
@@ -50,7 +52,7 @@ describe("write budget", () => {
     const [owner, name] = repo.split("/");
     const queue = new RecordingQueue();
     for (let i = 0; i < 5; i++) {
-      const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, error: { message: `HTTP 500: distinct failure kind ${"abcde"[i]}` }, requestId: unique() });
+      const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, error: { message: `HTTP 500: distinct failure kind ${"abcde"[i]}` }, requestId: unique() });
       await postWith(jsonRequest(await signAsKernel(payload)), { EVENTS: queue });
     }
     // A token of its own, so its budget is fresh: 2 writes a minute.

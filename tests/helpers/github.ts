@@ -25,6 +25,8 @@ export interface DoubleCall {
   path: string;
   status: number;
   operationId?: string;
+  /** `owner/repo` of a call under /repos/{owner}/{repo}, else null. */
+  repo?: string | null;
   requestBody?: unknown;
   /** The write took effect (also when a fault then replaced GitHub's answer). */
   committed?: boolean;
@@ -53,6 +55,9 @@ export const github = {
   missing: (repo: string) => control<unknown>("POST", "missing", { repo }),
   manifest: (url: string, manifest: unknown) => control<unknown>("POST", "manifests", { url, manifest }),
   violations: () => control<string[]>("GET", "violations"),
+  homepage: (repo: string, homepage: string | null) => control<unknown>("POST", "repos/homepage", { repo, homepage }),
+  putFile: (repo: string, path: string, content: string) => control<unknown>("POST", "repos/files", { repo, path, content }),
+  allCalls: () => control<DoubleCall[]>("GET", "calls"),
 };
 
 /** Writes that took effect on GitHub for one repo (whatever answer the client then got). */

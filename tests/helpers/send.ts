@@ -20,7 +20,7 @@ export interface SendOptions {
   logLines?: string[];
 }
 
-/** A workflow plugin in `repo` failing the way the kernel reports it, signed and sent through the real Worker. */
+/** A workflow plugin in `repo` failing the way the kernel reports it (triggered in a repo of the same owner), signed and sent through the real Worker. */
 export async function sendFailure(repo: string, opts: SendOptions = {}): Promise<IngestAnswer> {
   const [owner, name] = repo.split("/");
   const payload = kernelPluginError({
@@ -28,7 +28,9 @@ export async function sendFailure(repo: string, opts: SendOptions = {}): Promise
     error: { message: opts.message ?? "HTTP 500: Unexpected error", status: null, category: "workflow", ...opts.error },
     requestId: opts.requestId ?? `req-${unique()}`,
     timestamp: new Date().toISOString(),
-    ...(opts.trigger ? { trigger: opts.trigger } : {}),
+    // The reporter (the trigger repo's owner) owns the plugin repo unless a test says otherwise: issue 12's rules
+    // file a failure in another owner's repo only when HOTFIX_POLICY.targetOwners allows it.
+    trigger: { repo: `${owner}/app`, ...opts.trigger },
     ...(opts.logLines ? { logLines: opts.logLines } : {}),
   });
   const res = await postToWorker(jsonRequest(await signAsKernel(payload, { settings: opts.settings ?? {} })));

@@ -39,7 +39,7 @@ describe("hostile text at the door (issue 13)", () => {
     const event = kernelPluginError({
       plugin: { type: "workflow", id: `${owner}/plugin:compute.yml@main`, owner, repo: "plugin", workflowId: "compute.yml", ref: "main" },
       error: { message: `HTTP 500: ${hostile}` },
-      trigger: { githubEvent: "issue_comment.created", deliveryId: crypto.randomUUID(), repo: hostile, issueOrPr: 7, actor: "@someone" },
+      trigger: { githubEvent: "issue_comment.created", deliveryId: crypto.randomUUID(), repo: `${owner}/${hostile}`, issueOrPr: 7, actor: "@someone" }, // the reporter owns the plugin (issue 12), so the trigger is shown
       requestId: `inert-${crypto.randomUUID()}`,
     });
     const res = await postToWorker(jsonRequest(await signAsKernel(event)));

@@ -45,9 +45,12 @@ describe("POST / with inputs signed by the kernel's own client (plugin-sdk)", ()
     expect(queue.sent).toHaveLength(1);
   });
 
-  it("answers with the fingerprint when the repo is known without asking the plugin's manifest", async () => {
-    const known = await signAsKernel(kernelPluginError({ requestId: unique(), plugin: { settings: { with: { sourceRepo: "o/known" } } } }));
-    expect((await answer(await postWith(jsonRequest(known), { EVENTS: new RecordingQueue() }))).output.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+  it("answers with the fingerprint when the repo is known without I/O: the reporter's own workflow plugin, not a URL plugin's claim", async () => {
+    const own = kernelPluginError({ requestId: unique(), plugin: { type: "workflow", id: "o/known:compute.yml@main", owner: "o", repo: "known" }, trigger: { repo: "o/app" } });
+    expect((await answer(await postWith(jsonRequest(await signAsKernel(own)), { EVENTS: new RecordingQueue() }))).output.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    // A sourceRepo is a claim the consumer verifies through GitHub first; a bare URL plugin waits for its manifest.
+    const claimed = await signAsKernel(kernelPluginError({ requestId: unique(), plugin: { settings: { with: { sourceRepo: "ubiquity/known" } } } }));
+    expect((await answer(await postWith(jsonRequest(claimed), { EVENTS: new RecordingQueue() }))).output).not.toHaveProperty("fingerprint");
     const unknown = await signAsKernel(kernelPluginError({ requestId: unique() }));
     expect((await answer(await postWith(jsonRequest(unknown), { EVENTS: new RecordingQueue() }))).output).not.toHaveProperty("fingerprint");
   });
@@ -230,7 +233,7 @@ describe("duplicate delivery", () => {
   it("enqueues the same delivery once when the kernel sends it again", async () => {
     const queue = new RecordingQueue();
     const repo = `redelivered-${unique()}`;
-    const event = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, requestId: unique() });
+    const event = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, trigger: { repo: "o/app" }, requestId: unique() });
     const first = await answer(await postWith(jsonRequest(await signAsKernel(event)), { EVENTS: queue }));
     const again = await answer(await postWith(jsonRequest(await signAsKernel(event)), { EVENTS: queue }));
     expect(first.output.status).toBe("queued");
@@ -273,7 +276,7 @@ describe("per-repo rate limit", () => {
     const limits = { EVENTS: queue, RATE_LIMIT_BURST: "3", RATE_LIMIT_PER_MINUTE: "1" };
     const statuses: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const event = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, requestId: `${repo}-${i}` });
+      const event = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, trigger: { repo: "o/app" }, requestId: `${repo}-${i}` });
       statuses.push((await answer(await postWith(jsonRequest(await signAsKernel(event)), limits))).output.status);
     }
     expect(statuses).toEqual(["queued", "queued", "queued", "rate_limited", "rate_limited"]);
@@ -282,7 +285,7 @@ describe("per-repo rate limit", () => {
       .bind(`%o/${repo}"%`)
       .first<{ n: number }>();
     expect(counted?.n).toBe(2);
-    const other = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}-other:compute.yml@main`, owner: "o", repo: `${repo}-other` } });
+    const other = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}-other:compute.yml@main`, owner: "o", repo: `${repo}-other` }, trigger: { repo: "o/app" } });
     expect((await answer(await postWith(jsonRequest(await signAsKernel(other)), limits))).output.status).toBe("queued");
   });
 
@@ -291,7 +294,7 @@ describe("per-repo rate limit", () => {
     const repo = `concurrent-${unique()}`;
     const limits = { EVENTS: queue, RATE_LIMIT_BURST: "10", RATE_LIMIT_PER_MINUTE: "1" };
     const bodies = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml`, owner: "o", repo }, requestId: `${repo}-${i}` }))),
+      Array.from({ length: 40 }, (_, i) => signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml`, owner: "o", repo }, trigger: { repo: "o/app" }, requestId: `${repo}-${i}` }))),
     );
     const answers = await Promise.all(bodies.map(async (inputs) => answer(await postWith(jsonRequest(inputs), limits))));
     expect(answers.filter((a) => a.output.status === "queued")).toHaveLength(10);

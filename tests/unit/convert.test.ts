@@ -6,7 +6,7 @@ import { Settings, type SettingsInput } from "../../shared/settings";
 import { checkRun, checkSuite, draftPluginError, kernelPluginError, workflowRun } from "../helpers/events";
 
 const settings = (input: SettingsInput = {}) => v.parse(Settings, input);
-const ctx = (input: SettingsInput = {}) => ({ kernelStateId: "kernel-state", receivedAt: "2026-11-24T00:00:00.000Z", settings: settings(input) });
+const ctx = (input: SettingsInput = {}, targetOwners: string[] = []) => ({ kernelStateId: "kernel-state", receivedAt: "2026-11-24T00:00:00.000Z", settings: settings(input), targetOwners });
 
 function failureOf(conversion: Conversion): FailureDraft {
   if (conversion.outcome !== "failure") throw new Error(`expected a failure, got ${JSON.stringify(conversion)}`);
@@ -38,7 +38,7 @@ describe("kernel.plugin_error → FailureEvent", () => {
   });
 
   it("reads the proposal's draft payload, keeping its status, stack and manifest", () => {
-    const f = failureOf(toFailure("kernel.plugin_error", draftPluginError(), ctx()));
+    const f = failureOf(toFailure("kernel.plugin_error", draftPluginError(), ctx({}, ["ubiquity-os-marketplace"])));
     expect(f).toMatchObject({
       status: 502,
       category: "dispatch",
@@ -64,40 +64,77 @@ describe("kernel.plugin_error → FailureEvent", () => {
   });
 });
 
-describe("target repo (contract order)", () => {
-  const target = (plugin: Record<string, unknown>, input: SettingsInput = {}, trigger: Record<string, unknown> = {}) =>
-    failureOf(toFailure("kernel.plugin_error", kernelPluginError({ plugin, trigger }), ctx(input))).target;
+describe("target repo (contract order, under issue 12's trust rules)", () => {
+  // The reporter is the trigger repo's owner: "ubiquity" (kernelPluginError's trigger is ubiquity/work.ubq.fi).
+  const conversion = (plugin: Record<string, unknown>, input: SettingsInput = {}, targetOwners: string[] = []) => toFailure("kernel.plugin_error", kernelPluginError({ plugin }), ctx(input, targetOwners));
+  const target = (plugin: Record<string, unknown>, input: SettingsInput = {}, targetOwners: string[] = []) => failureOf(conversion(plugin, input, targetOwners)).target;
+  const URL_PLUGIN = "https://command-start-stop-main.deno.dev";
+  const MANIFEST = `${URL_PLUGIN}/manifest.json`;
 
-  it("workflow plugin → its owner/repo", () => {
-    expect(target({ type: "workflow", id: "ubiquity-os-marketplace/command-codex:compute.yml@main", owner: "ubiquity-os-marketplace", repo: "command-codex" })).toEqual({
-      repo: "ubiquity-os-marketplace/command-codex",
-      resolvedBy: "plugin_repo",
+  it("records the reporter: the trigger repo's owner, else repository.owner.login", () => {
+    expect(failureOf(conversion({})).reporter).toBe("ubiquity");
+    const noTrigger = toFailure("kernel.plugin_error", { ...kernelPluginError(), trigger: { githubEvent: "push" }, repository: { owner: { login: "solo" }, name: "x" } }, ctx());
+    expect(failureOf(noTrigger).reporter).toBe("solo");
+  });
+  it("workflow plugin of the reporter's own owner → its owner/repo", () => {
+    expect(target({ type: "workflow", id: "ubiquity/command-codex:compute.yml@main", owner: "ubiquity", repo: "command-codex" })).toEqual({ repo: "ubiquity/command-codex", resolvedBy: "plugin_repo" });
+  });
+  it("workflow plugin of an owner in HOTFIX_POLICY.targetOwners → its owner/repo (owners compare case-insensitively)", () => {
+    const plugin = { type: "workflow", id: "ubiquity-os-marketplace/command-codex:compute.yml@main", owner: "ubiquity-os-marketplace", repo: "command-codex" };
+    expect(target(plugin, {}, ["Ubiquity-OS-Marketplace"])).toEqual({ repo: "ubiquity-os-marketplace/command-codex", resolvedBy: "plugin_repo" });
+  });
+  it("workflow plugin of any other owner → the reporter's .ubiquity-os, naming the refused repo", () => {
+    expect(target({ type: "workflow", id: "victim/private-repo:compute.yml@main", owner: "victim", repo: "private-repo" })).toEqual({
+      repo: "ubiquity/.ubiquity-os",
+      resolvedBy: "org_config_repo",
+      refused: [{ repo: "victim/private-repo", by: "plugin_repo", reason: expect.stringContaining("victim is not the reporter's owner (ubiquity)") }],
     });
   });
-  it("workflow plugin known only by its key → parsed from the key", () => {
-    expect(target({ type: "workflow", id: "o/plugin-x:compute.yml@dev" })).toEqual({ repo: "o/plugin-x", resolvedBy: "plugin_repo" });
+  it("workflow plugin known only by its key → parsed from the key (same rules)", () => {
+    expect(target({ type: "workflow", id: "ubiquity/plugin-x:compute.yml@dev" })).toEqual({ repo: "ubiquity/plugin-x", resolvedBy: "plugin_repo" });
   });
-  it("URL plugin with settings.with.sourceRepo → that repo", () => {
-    expect(target({ settings: { with: { sourceRepo: "o/source" } } }, { pluginRepos: { "https://command-start-stop-main.deno.dev": "o/mapped" } })).toEqual({
-      repo: "o/source",
-      resolvedBy: "source_repo",
+  it("URL plugin: sourceRepo, then pluginRepos, are claims the consumer verifies; until then it is where nothing verified would go", () => {
+    expect(target({ settings: { with: { sourceRepo: "ubiquity/source" } } }, { pluginRepos: { [URL_PLUGIN]: "ubiquity/mapped" } })).toEqual({
+      repo: "ubiquity/.ubiquity-os",
+      resolvedBy: "org_config_repo",
+      manifestUrl: MANIFEST,
+      claims: [
+        { repo: "ubiquity/source", by: "source_repo" },
+        { repo: "ubiquity/mapped", by: "plugin_repos" },
+      ],
     });
   });
-  it("URL plugin in pluginRepos → the mapped repo", () => {
-    expect(target({}, { pluginRepos: { "https://command-start-stop-main.deno.dev": "o/mapped" } })).toEqual({ repo: "o/mapped", resolvedBy: "plugin_repos" });
-  });
-  it("URL plugin otherwise → fallbackRepo, after asking its manifest", () => {
-    expect(target({}, { fallbackRepo: "o/fallback" })).toEqual({
-      repo: "o/fallback",
-      resolvedBy: "fallback_repo",
-      manifestUrl: "https://command-start-stop-main.deno.dev/manifest.json",
+  it("URL plugin: a claim of another owner is refused at once (never asked about at GitHub)", () => {
+    expect(target({ settings: { with: { sourceRepo: "victim/source" } } }, { pluginRepos: { [URL_PLUGIN]: "ubiquity/mapped" } })).toEqual({
+      repo: "ubiquity/.ubiquity-os",
+      resolvedBy: "org_config_repo",
+      manifestUrl: MANIFEST,
+      claims: [{ repo: "ubiquity/mapped", by: "plugin_repos" }],
+      refused: [{ repo: "victim/source", by: "source_repo", reason: expect.stringContaining("not in HOTFIX_POLICY.targetOwners") }],
     });
   });
-  it("URL plugin with no fallback → <trigger owner>/.ubiquity-os, after asking its manifest", () => {
-    expect(target({})).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: "https://command-start-stop-main.deno.dev/manifest.json" });
+  it("URL plugin otherwise → fallbackRepo of the reporter's owner, after asking its manifest", () => {
+    expect(target({}, { fallbackRepo: "ubiquity/fallback" })).toEqual({ repo: "ubiquity/fallback", resolvedBy: "fallback_repo", manifestUrl: MANIFEST });
   });
-  it("kernel-level failure → fallbackRepo or the org config repo", () => {
-    expect(target({ type: "kernel", id: "kernel" })).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo" });
+  it("a fallbackRepo of another owner is ignored, with a warning", () => {
+    const c = conversion({}, { fallbackRepo: "victim/private-repo" }, ["victim"]);
+    expect(failureOf(c).target).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: MANIFEST });
+    expect(c.outcome === "failure" && c.warnings).toEqual([expect.stringMatching(/^settings\.fallbackRepo: victim\/private-repo is not a repo of the reporter's owner \(ubiquity\)/)]);
+  });
+  it("URL plugin with no fallback → <reporter>/.ubiquity-os, after asking its manifest", () => {
+    expect(target({})).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: MANIFEST });
+  });
+  it("kernel-level failure → the reporter's .ubiquity-os (not the trigger repo the kernel puts in plugin.owner/repo, not fallbackRepo)", () => {
+    const kernel = { type: "kernel", id: "ubiquity-os/ubiquity-os-kernel", owner: "ubiquity", repo: "work.ubq.fi" };
+    expect(target(kernel, { fallbackRepo: "ubiquity/fallback" })).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo" });
+  });
+  it("a CI run's failure → its repo (the reporter's own); a payload naming another owner's repo → the reporter's .ubiquity-os", () => {
+    const run = (repo: string, login: string) => {
+      const payload = workflowRun({ repo });
+      return failureOf(toFailure("workflow_run.completed", { ...payload, repository: { ...(payload["repository"] as object), owner: { login } } }, ctx({ allowWorkflowEvents: true })));
+    };
+    expect(run("acme/service", "acme")).toMatchObject({ reporter: "acme", target: { repo: "acme/service", resolvedBy: "repository" } });
+    expect(run("victim/service", "acme").target).toMatchObject({ repo: "acme/.ubiquity-os", resolvedBy: "org_config_repo", refused: [{ repo: "victim/service" }] });
   });
 });
 

@@ -60,7 +60,7 @@ describe("fingerprint", () => {
     const base = await fingerprint(failure());
     expect(await fingerprint(failure({ plugin: { id: "https://other-plugin.deno.dev" } }))).not.toBe(base);
     expect(await fingerprint(failure({ error: { category: "timeout" } }))).not.toBe(base);
-    expect(await fingerprint(failure({ plugin: { settings: { with: { sourceRepo: "o/elsewhere" } } } }))).not.toBe(base);
+    expect(await fingerprint(failure({}, { fallbackRepo: "ubiquity/elsewhere" }))).not.toBe(base);
   });
 
   it("leaves a workflow plugin's ref out, keeps its workflow", async () => {

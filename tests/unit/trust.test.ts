@@ -14,7 +14,7 @@ const settings = (input: Record<string, unknown> = {}) => v.parse(Settings, inpu
 const policy = (input: Record<string, unknown> = {}) => v.parse(HotfixPolicy, input);
 
 function failureOf(eventName: string, payload: Record<string, unknown>): FailureEvent {
-  const c = toFailure(eventName, payload, { kernelStateId: "k", receivedAt: new Date().toISOString(), settings: settings({ allowWorkflowEvents: true }) });
+  const c = toFailure(eventName, payload, { kernelStateId: "k", receivedAt: new Date().toISOString(), settings: settings({ allowWorkflowEvents: true }), targetOwners: ["acme"] });
   if (c.outcome !== "failure") throw new Error(c.outcome);
   return { ...c.failure, eventId: "e".repeat(32) };
 }
@@ -96,6 +96,12 @@ describe("PR mode gate (issue 12)", () => {
     const { settings: s, prGate: gate } = effectiveSettings(settings({ modes: ["issue", "pr"], updateIntervalSeconds: 0 }), { failure, policy: policy({ prRepos: ["acme/*"] }), operator: settings() });
     expect(s.modes).toEqual(["issue"]);
     expect(s.updateIntervalSeconds).toBe(60);
-    expect(gate).toEqual({ allowed: false, reason: "the reporter does not own acme/plugin" });
+    // The reporter's modes never reach another owner's repo (settings scope, issue 12): the operator's apply, so
+    // there is no PR mode left to gate.
+    expect(gate).toBeNull();
+    // The gate itself still refuses it, should the operator's settings ask for PR mode.
+    const operatorPr = effectiveSettings(settings({ modes: ["issue", "pr"] }), { failure, policy: policy({ prRepos: ["other/*"] }), operator: settings({ modes: ["issue", "pr"] }) });
+    expect(operatorPr.settings.modes).toEqual(["issue"]);
+    expect(operatorPr.prGate).toEqual({ allowed: false, reason: "acme/plugin is not in HOTFIX_POLICY.prRepos" });
   });
 });

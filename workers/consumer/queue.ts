@@ -1,6 +1,5 @@
 import * as v from "valibot";
 import type { ClusterSettings } from "../../shared/cluster-state";
-import type { FailureEvent } from "../../shared/failure-event";
 import type { GroupingKey } from "../../shared/grouping/route";
 import { type GroupingVersion, isGroupingVersion } from "../../shared/grouping/versions";
 import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
@@ -14,8 +13,7 @@ import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
 import { storeDeadLetter } from "../dead-letters/store";
 import { recordEventError } from "./dead-letters";
-import { settingsFor } from "./effective-settings";
-import { resolveTarget } from "./resolve-target";
+import { type Placed, placeFailure } from "./tenancy";
 
 /** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
 export const MAX_ATTEMPTS = 8;
@@ -60,10 +58,11 @@ interface Context {
  * resolved here first or a grouping transition is under way (workers/grouping/: then the keys are computed and the
  * cluster objects asked, once per pair of keys per batch).
  */
-async function clusterOf(body: FailureMessage | ShedMessage, ctx: Context): Promise<{ key: GroupingKey; failure: FailureEvent }> {
-  const failure = await resolveTarget(body.failure);
-  const carried = body.fingerprint && body.grouping && isGroupingVersion(body.grouping) && failure === body.failure ? { fingerprint: body.fingerprint, version: body.grouping } : undefined;
-  return { key: await ctx.route(failure, body.settings.fingerprintRules, carried), failure };
+async function clusterOf(body: FailureMessage | ShedMessage, ctx: Context): Promise<{ key: GroupingKey } & Placed> {
+  // Issue 12's trust rules: the target settled (claims verified), settings scoped to the reporter's own repos, private details kept from other owners.
+  const placed = await placeFailure(body, ctx.env, ctx.metrics);
+  const carried = body.fingerprint && body.grouping && isGroupingVersion(body.grouping) && !placed.resolvedHere ? { fingerprint: body.fingerprint, version: body.grouping } : undefined;
+  return { key: await ctx.route(placed.failure, placed.settings.fingerprintRules, carried), ...placed };
 }
 
 /** Retries a message whose counting failed (the cluster could not be reached), dead-lettering it after MAX_ATTEMPTS. */
@@ -161,10 +160,11 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
   const { key } = resolved;
   const group = groups.get(key.fingerprint) ?? { fingerprint: key.fingerprint, grouping: key.version, repo: resolved.failure.target.repo, entries: [], messages: [], unblock: false };
   groups.set(key.fingerprint, group);
-  // The operator's floors, ceilings and PR gate apply to what the cluster is told (issue 12).
-  const settings = clusterSettings(settingsFor(ctx.env, body.settings, resolved.failure));
-  if (body.type === "failure") group.entries.push({ id: body.failure.eventId, failure: resolved.failure, settings, lagFromMs: Date.parse(resolved.failure.occurredAt), receivedMs: Date.parse(resolved.failure.receivedAt) });
-  else group.entries.push({ id: body.id, failure: resolved.failure, settings, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt) });
+  // The operator's floors, ceilings and PR gate apply to what the cluster is told; another owner's event never changes its settings (issue 12).
+  const settings = clusterSettings(resolved.settings);
+  const tenancy = { reporter: resolved.reporter, shapesSettings: resolved.ownsTarget };
+  if (body.type === "failure") group.entries.push({ id: body.failure.eventId, failure: resolved.failure, settings, ...tenancy, lagFromMs: Date.parse(resolved.failure.occurredAt), receivedMs: Date.parse(resolved.failure.receivedAt) });
+  else group.entries.push({ id: body.id, failure: resolved.failure, settings, ...tenancy, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt) });
   group.messages.push(message);
   if (body.type === "failure" && body.replay) group.unblock = true;
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import type { ClusterView } from "../../shared/cluster-view";
-import { addOccurrence, applyStep, type ClusterSettings, ClusterState, clusterView, decide, digestBaseOf, IssueState, type PlanKind, type StepResult } from "../../shared/cluster-state";
+import { addOccurrence, applyStep, type ClusterSettings, type OccurrenceInput, ClusterState, clusterView, decide, digestBaseOf, IssueState, type PlanKind, type StepResult } from "../../shared/cluster-state";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { ClusterProbe, GroupingKey } from "../../shared/grouping/route";
 import { isGroupingVersion } from "../../shared/grouping/versions";
@@ -58,6 +58,9 @@ export interface RecordEntry {
   settings: ClusterSettings;
   /** How many occurrences the entry stands for (an aggregate of shed events); default 1. */
   count?: number;
+  /** Tenancy (issue 12): who reported it, and whether its settings may replace the cluster's (see `OccurrenceInput`). */
+  reporter?: OccurrenceInput["reporter"];
+  shapesSettings?: OccurrenceInput["shapesSettings"];
 }
 
 export interface RecordManyInput {
@@ -179,7 +182,7 @@ export class ClusterObject extends DurableObject<Env> {
     const fresh: string[] = [];
     for (const entry of input.entries) {
       if (this.sql.exec(`SELECT 1 FROM events WHERE event_id = ?`, entry.id).toArray().length > 0) continue;
-      state = addOccurrence(state, { fingerprint: input.fingerprint, grouping: input.grouping ?? "v1", failure: entry.failure, settings: entry.settings, nowMs: input.nowMs, count: entry.count ?? 1 });
+      state = addOccurrence(state, { fingerprint: input.fingerprint, grouping: input.grouping ?? "v1", failure: entry.failure, settings: entry.settings, nowMs: input.nowMs, count: entry.count ?? 1, reporter: entry.reporter, shapesSettings: entry.shapesSettings });
       this.sql.exec(`INSERT INTO events (event_id, seen_ms) VALUES (?, ?)`, entry.id, input.nowMs);
       fresh.push(entry.id);
     }

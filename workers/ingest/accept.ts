@@ -9,8 +9,11 @@ import type { FailureMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
 import type { Settings } from "../../shared/settings";
 import { readSettingsLeniently, type SettingsWarning, warningText } from "../../shared/settings-leniency";
-import { reporterOwner } from "../../shared/trust/reporter";
+import { reporterOwner, reporterOwns } from "../../shared/trust/reporter";
+import { scopeSettings } from "../../shared/trust/settings-scope";
+import { isPending } from "../../shared/trust/target-rules";
 import { configOf } from "../config";
+import { operatorSettings } from "../config/operator-settings";
 import { AppError } from "../errors";
 import type { MetricsBuffer } from "../metrics/buffer";
 import { enqueue } from "./enqueue";
@@ -41,9 +44,10 @@ export interface Accepted {
   doRequests?: number;
 }
 
-/** The key of the per-repo gate: the target repo, or the plugin's origin while its repo awaits its manifest. */
+/** The key of the per-repo gate: the target repo, or the plugin's origin while its repo awaits its manifest or claims. */
 export function gateKey(failure: FailureEvent): string {
   if (failure.target.manifestUrl) return `plugin:${new URL(failure.target.manifestUrl).origin}`;
+  if (isPending(failure.target) && failure.plugin.url) return `plugin:${new URL(failure.plugin.url).origin}`;
   return `repo:${failure.target.repo.toLowerCase()}`;
 }
 
@@ -61,11 +65,14 @@ function selfOrigins(publicOrigin: string | null, requestOrigin: string): string
 export async function accept(inputs: PluginInputs, ctx: AcceptContext): Promise<Accepted> {
   const { settings, warnings } = readSettingsLeniently(inputs.settings, configOf(ctx.env).operatorDefaults.value);
   let owner: string | null = null;
+  // Settings the trust rules ignore (another owner's fallbackRepo, issue 12) are warnings like the others.
+  const ignored: SettingsWarning[] = [];
   try {
-    const accepted = await admit(inputs, settings, ctx, (reporter) => (owner = reporter));
-    return warnings.length ? { ...accepted, output: { ...accepted.output, warnings: warnings.map(warningText) } } : accepted;
+    const accepted = await admit(inputs, settings, ctx, (reporter) => (owner = reporter), ignored);
+    const all = [...warnings, ...ignored];
+    return all.length ? { ...accepted, output: { ...accepted.output, warnings: all.map(warningText) } } : accepted;
   } finally {
-    countWarnings(ctx.metrics, warnings, owner);
+    countWarnings(ctx.metrics, [...warnings, ...ignored], owner);
   }
 }
 
@@ -73,7 +80,7 @@ function countWarnings(metrics: MetricsBuffer, warnings: readonly SettingsWarnin
   for (const w of warnings) metrics.inc("settings_warnings", { key: w.key, owner: owner ?? "" });
 }
 
-async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContext, reporter: (owner: string | null) => void): Promise<Accepted> {
+async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContext, reporter: (owner: string | null) => void, ignored: SettingsWarning[]): Promise<Accepted> {
   const { env } = ctx;
   const config = configOf(env);
   if (!settings.enabled) return { output: { status: "disabled", reason: "settings.enabled is false" } };
@@ -91,6 +98,7 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
     kernelStateId: inputs.stateId,
     receivedAt,
     settings,
+    targetOwners: config.policy.targetOwners,
     secrets: [inputs.authToken, inputs.ubiquityKernelToken],
     self: { botLogins: [config.botLogin], origins: selfOrigins(config.publicOrigin, ctx.selfOrigin) },
   });
@@ -101,6 +109,7 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
   if (prepared.outcome === "ignored") return { output: { status: "ignored", reason: prepared.reason } };
 
   const { failure } = prepared;
+  ignored.push(...prepared.warnings);
   const eventId = failure.eventId;
   reporter(reporterOwner(failure));
   const labels = { plugin: failure.plugin.id, repo: failure.target.repo };
@@ -112,12 +121,13 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
   if (prepared.loop) return { output: { status: "suppressed", reason: prepared.loop, eventId }, ...labels };
 
   // The fingerprint is computed once, here, from the failure as the message carries it (bounded), and travels
-  // with it — unless the repo still has to come from the plugin's manifest (the consumer resolves, then
-  // fingerprints).
+  // with it — unless the repo still has to be settled (a URL plugin's claims verified, its manifest asked: the
+  // consumer resolves, then fingerprints). The reporter's fingerprintRules group only in its own repos (issue 12).
   const raw = settings.keepRawPayload ? { raw: createRedactor([inputs.authToken, inputs.ubiquityKernelToken]).value(payload) } : {};
   const bounded = boundMessage({ version: 1, type: "failure", failure, settings, ...raw });
-  const provisional = await fingerprint(bounded.failure, settings.fingerprintRules);
-  const fp = failure.target.manifestUrl ? undefined : provisional;
+  const rules = scopeSettings(settings, operatorSettings(env), reporterOwns(failure, failure.target.repo)).fingerprintRules;
+  const provisional = await fingerprint(bounded.failure, rules);
+  const fp = isPending(failure.target) ? undefined : provisional;
   const carried = fp ? { fingerprint: fp, grouping: CURRENT_GROUPING } : {};
   const message: FailureMessage = { ...bounded, ...carried };
   const limit = config.rateLimit;
