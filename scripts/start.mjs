@@ -48,6 +48,10 @@ if (!hasCredentials) {
   const port = Number(process.env.GITHUB_DOUBLE_PORT ?? 8789);
   const github = new GitHubDouble();
   github.warmUp();
+  // The sample plugin's repo, as on GitHub: its manifest.json names the worker URL, which is what verifies the
+  // sample's sourceRepo claim (docs/trust.md). Nothing else is seeded.
+  const SAMPLE_REPO = "ubiquity-os-marketplace/command-start-stop";
+  github.putFile(SAMPLE_REPO, "manifest.json", `${JSON.stringify({ name: "Start | Stop", short_name: `${SAMPLE_REPO}@main`, homepage_url: "https://command-start-stop-main.deno.dev" }, null, 2)}\n`);
   double = await startServer(github, port);
   devArgs.push("--var", `GITHUB_API_URL:${double.url}`, "--var", "GITHUB_TOKEN:ghp_localGitHubDoubleToken000000000000000");
   console.log(`[start] no GitHub credentials in .dev.vars: using the local GitHub double at ${double.url} — its issues: ${double.url}/`);
