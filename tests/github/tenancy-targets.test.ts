@@ -141,7 +141,8 @@ describe("claims verified through GitHub (issue 12)", () => {
     const repo = `${reporter}/cached`;
     await pluginRepoNaming(repo, url);
     const settings = { pluginRepos: { [url]: repo } };
-    await deliver([{ payload: urlFailure(reporter, url), settings }]);
+    // Three events of one batch (handled at once) share one look-up, and later batches use the cached answer.
+    await deliver([{ payload: urlFailure(reporter, url), settings }, { payload: urlFailure(reporter, url), settings }, { payload: urlFailure(reporter, url), settings }]);
     await deliver([{ payload: urlFailure(reporter, url), settings }, { payload: urlFailure(reporter, url), settings }]);
     const reads = (await github.calls(repo)).filter((c) => c.method === "GET" && c.path.endsWith("/contents/manifest.json"));
     expect(reads).toHaveLength(1);

@@ -19,6 +19,8 @@ export const REFUSED_TTL_MS = 10 * 60_000;
 export type ClaimCheck = { verified: true; via: "manifest.json homepage_url" | "repo homepage" } | { verified: false; reason: string };
 
 const cache = new LRUCache<string, ClaimCheck>({ max: MAX_CACHED_CLAIMS, ttl: VERIFIED_TTL_MS });
+/** Look-ups under way (bounded by the events of the batches being handled). */
+const inflight = new Map<string, Promise<ClaimCheck>>();
 
 /** The Octokit that reads `repo` with the configured credentials; throws a permanent GitHubFailure when it cannot (App not installed). */
 export type ReaderFor = (repo: string) => Promise<Octokit>;
@@ -80,7 +82,15 @@ export async function verifyClaim(repo: string, pluginOrigin: string, readerFor:
   const key = `${repo.toLowerCase()} ${pluginOrigin.toLowerCase()}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const result = await check(repo, pluginOrigin, readerFor);
-  cache.set(key, result, { ttl: result.verified ? VERIFIED_TTL_MS : REFUSED_TTL_MS });
-  return result;
+  // The events of one batch are handled at once: they share one look-up instead of each reading the repo.
+  let pending = inflight.get(key);
+  if (!pending) {
+    pending = check(repo, pluginOrigin, readerFor).then((result) => {
+      cache.set(key, result, { ttl: result.verified ? VERIFIED_TTL_MS : REFUSED_TTL_MS });
+      return result;
+    });
+    inflight.set(key, pending);
+    void pending.catch(() => undefined).finally(() => inflight.delete(key));
+  }
+  return pending;
 }
