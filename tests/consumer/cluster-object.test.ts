@@ -15,7 +15,7 @@ const open = { number: 7, state: "open" as const, stateReason: null, closedAt: n
 
 function failure(): FailureEvent {
   const now = new Date().toISOString();
-  const payload = kernelPluginError({ plugin: { type: "workflow", id: `acme/${repo}:compute.yml@main`, owner: "acme", repo }, requestId: crypto.randomUUID(), timestamp: now });
+  const payload = kernelPluginError({ plugin: { type: "workflow", id: `acme/${repo}:compute.yml@main`, owner: "acme", repo }, trigger: { repo: "acme/app" }, requestId: crypto.randomUUID(), timestamp: now });
   const c = toFailure("kernel.plugin_error", payload, { kernelStateId: "k", receivedAt: now, settings: v.parse(Settings, {}) });
   if (c.outcome !== "failure") throw new Error(c.outcome);
   return { ...c.failure, eventId: crypto.randomUUID().replaceAll("-", "") };

@@ -34,7 +34,7 @@ afterAll(async () => {
 async function queued(repo: string, message: string, settings: Record<string, unknown> = {}): Promise<FailureMessage> {
   const [owner, name] = repo.split("/");
   const queue = new RecordingQueue();
-  const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name, workflowId: "compute.yml" }, error: { message, status: null, category: "workflow" }, requestId: `req-${unique()}`, timestamp: new Date().toISOString() });
+  const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name, workflowId: "compute.yml" }, error: { message, status: null, category: "workflow" }, trigger: { repo: `${owner}/app` }, requestId: `req-${unique()}`, timestamp: new Date().toISOString() });
   const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { ...fast, ...settings } })), { EVENTS: queue });
   expect(res.status, await res.clone().text()).toBe(200);
   return queue.sent[0] as FailureMessage;

@@ -82,7 +82,7 @@ describe("write budget", () => {
     const repo = pluginRepo("budget-dl");
     const [owner, name] = repo.split("/");
     const queue = new RecordingQueue();
-    const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, requestId: unique() });
+    const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, requestId: unique() });
     await postWith(jsonRequest(await signAsKernel(payload)), { EVENTS: queue });
     const message = queue.sent[0] as FailureMessage;
     // A budget that is closed for an hour (GitHub said so): every attempt of the step is refused a slot.

@@ -1,17 +1,16 @@
-import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { IngestAnswer } from "../../shared/ingest-output";
-import type { FailureMessage } from "../../shared/queue-message";
-import worker from "../../workers/index";
 import { jsonRequest, postWith, RecordingQueue, signAsKernel } from "./kernel";
+import { consumeWith } from "./queue";
 import { unique } from "./send";
 
 /** Worker vars of one test operator (e.g. its HOTFIX_POLICY), over the test bindings. */
 export type Operator = Partial<Pick<Env, "HOTFIX_POLICY" | "HOTFIX_CONFIG">>;
 
 /**
- * Events as the kernel sends them, through ingest and then the consumer, both under `operator`'s configuration;
- * the ingest answers. The consumer's GitHub work is done when this returns.
+ * Events as the kernel sends them, through ingest and then the consumer (counting, then the GitHub steps the
+ * clusters ask for), all under `operator`'s configuration; the ingest answers. The GitHub work is done when this
+ * returns, unless GitHub failed a step (then it is retried later).
  */
 export async function deliver(payloads: Array<{ payload: Record<string, unknown>; settings?: Record<string, unknown>; eventName?: string }>, operator: Operator = {}): Promise<IngestAnswer[]> {
   const queue = new RecordingQueue();
@@ -21,9 +20,6 @@ export async function deliver(payloads: Array<{ payload: Record<string, unknown>
     if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
     answers.push(await res.json<IngestAnswer>());
   }
-  const batch = createMessageBatch("daemon-hotfix-events", (queue.sent as FailureMessage[]).map((body, i) => ({ id: `deliver-${unique()}-${i}`, timestamp: new Date(), attempts: 1, body })));
-  const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, ...operator } as Env, ctx);
-  await waitOnExecutionContext(ctx);
+  await consumeWith({ ...env, ...operator } as Env, queue.sent, `deliver-${unique()}`);
   return answers;
 }

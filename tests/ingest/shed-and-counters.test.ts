@@ -12,7 +12,7 @@ import { unique } from "../helpers/send";
 const answer = async (res: Response) => res.json<IngestAnswer>();
 
 function failureOf(repo: string, requestId: string, message = "HTTP 500: Internal Server Error") {
-  return kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, error: { message }, requestId });
+  return kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, trigger: { repo: "o/app" }, error: { message }, requestId });
 }
 
 /** Runs the repo's gate alarm (the shed aggregates' interval), catching what it forwards to the events queue. */
