@@ -59,6 +59,8 @@ export function convertHostile(input: string): FailureEvent {
     plugin: { type: "http", id: "https://hostile.example" },
     error: { message: input, stack: input, category: "http", status: 500 },
     trigger: { githubEvent: "issue_comment.created", repo: input.slice(0, 200), actor: input.slice(0, 39), issueOrPr: 1 },
+    // The reporter when the hostile trigger repo names no owner (issue 12: a failure needs a reporter to be filed).
+    repository: { owner: { login: "hostile" } },
     logTrail: { lines: [input.slice(0, 10_000), input.slice(0, 500), input.slice(-10_000)] },
     timestamp: "2026-12-01T00:00:00.000Z",
   };
