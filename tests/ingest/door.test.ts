@@ -27,7 +27,8 @@ const counter = async (name: string, labelsLike = "%") =>
   (await env.DB.prepare(`SELECT COALESCE(SUM(value), 0) AS n FROM counters WHERE name = ? AND labels LIKE ?`).bind(name, labelsLike).first<{ n: number }>())?.n ?? 0;
 
 /** A workflow plugin's failure in `repo`, triggered in `triggerRepo`. */
-const failureIn = (repo: string, triggerRepo = "ubiquity/work.ubq.fi", message = "HTTP 500: Unexpected error") => {
+// Reported by the plugin repo's own owner unless a test says otherwise (issue 12 files other owners' failures elsewhere).
+const failureIn = (repo: string, triggerRepo = `${repo.split("/")[0]}/app`, message = "HTTP 500: Unexpected error") => {
   const [owner, name] = repo.split("/");
   return kernelPluginError({ requestId: unique(), plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name }, error: { message, category: "workflow" }, trigger: { repo: triggerRepo } });
 };

@@ -33,9 +33,9 @@ describe("kernel shapes (issue 13)", () => {
     expect(failure.target).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: `${plugin}/manifest.json` });
   });
 
-  it("plugin.settings.with.sourceRepo as owner/repo is still used", async () => {
-    const { failure } = await deliver(kernelPluginError({ requestId: unique(), plugin: { settings: { with: { sourceRepo: "o/source", sourceRef: 7 } } } }));
-    expect(failure.target).toEqual({ repo: "o/source", resolvedBy: "source_repo" });
+  it("plugin.settings.with.sourceRepo as owner/repo is still used (a claim the consumer verifies, issue 12)", async () => {
+    const { failure } = await deliver(kernelPluginError({ requestId: unique(), plugin: { settings: { with: { sourceRepo: "o/source", sourceRef: 7 } } }, trigger: { repo: "o/app" } }));
+    expect(failure.target).toEqual({ repo: "o/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: "https://command-start-stop-main.deno.dev/manifest.json", claims: [{ repo: "o/source", by: "source_repo" }] });
   });
 
   it.each([
@@ -48,6 +48,7 @@ describe("kernel shapes (issue 13)", () => {
         requestId: unique(),
         plugin: { type: "workflow", id: `acme/${repo}:compute.yml@${url}`, owner: "acme", repo, workflowId: "compute.yml", ref: url },
         error: { message: `HTTP (target: ${url}) 502: Bad Gateway`, status: null, category: "workflow" },
+        trigger: { repo: "acme/app" }, // the reporter owns the plugin's repo (issue 12)
       }),
     );
     expect(failure).toMatchObject({
@@ -62,7 +63,7 @@ describe("kernel shapes (issue 13)", () => {
     const repo = `bare-${unique()}`;
     const url = "https://bare-worker.example.dev";
     const { failure } = await deliver(
-      kernelPluginError({ requestId: unique(), plugin: { type: "workflow", id: `acme/${repo}:compute.yml@${url}`, ref: undefined }, error: { message: `HTTP (target: ${url}) 500: boom`, category: "workflow" } }),
+      kernelPluginError({ requestId: unique(), plugin: { type: "workflow", id: `acme/${repo}:compute.yml@${url}`, ref: undefined }, error: { message: `HTTP (target: ${url}) 500: boom`, category: "workflow" }, trigger: { repo: "acme/app" } }),
     );
     expect(failure).toMatchObject({ category: "http", status: 500, target: { repo: `acme/${repo}`, resolvedBy: "plugin_repo" }, plugin: { owner: "acme", repo, workflowId: "compute.yml", ref: url } });
   });
@@ -82,7 +83,7 @@ describe("kernel shapes (issue 13)", () => {
   it("an empty ref (id ending in @) parses as the plugin's repo, without a ref", async () => {
     const repo = `noref-${unique()}`;
     const { failure } = await deliver(
-      kernelPluginError({ requestId: unique(), plugin: { type: "workflow", id: `acme/${repo}:compute.yml@`, ref: "" }, error: { message: "Resource not accessible by integration", status: 403, category: "workflow" } }),
+      kernelPluginError({ requestId: unique(), plugin: { type: "workflow", id: `acme/${repo}:compute.yml@`, ref: "" }, error: { message: "Resource not accessible by integration", status: 403, category: "workflow" }, trigger: { repo: "acme/app" } }),
     );
     expect(failure.target).toEqual({ repo: `acme/${repo}`, resolvedBy: "plugin_repo" });
     expect(failure.plugin).toMatchObject({ owner: "acme", repo, workflowId: "compute.yml" });

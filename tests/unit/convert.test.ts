@@ -119,7 +119,7 @@ describe("target repo (contract order, under issue 12's trust rules)", () => {
   it("a fallbackRepo of another owner is ignored, with a warning", () => {
     const c = conversion({}, { fallbackRepo: "victim/private-repo" }, ["victim"]);
     expect(failureOf(c).target).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: MANIFEST });
-    expect(c.outcome === "failure" && c.warnings).toEqual([expect.stringMatching(/^settings\.fallbackRepo: victim\/private-repo is not a repo of the reporter's owner \(ubiquity\)/)]);
+    expect(c.outcome === "failure" && c.warnings).toEqual([{ path: "settings.fallbackRepo", key: "fallbackRepo", message: expect.stringMatching(/^victim\/private-repo is not a repo of the reporter's owner \(ubiquity\)/) }]);
   });
   it("URL plugin with no fallback → <reporter>/.ubiquity-os, after asking its manifest", () => {
     expect(target({})).toEqual({ repo: "ubiquity/.ubiquity-os", resolvedBy: "org_config_repo", manifestUrl: MANIFEST });
