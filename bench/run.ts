@@ -105,10 +105,12 @@ function onWranglerOutput(text: string): void {
   }
 }
 
-async function stopStack(): Promise<void> {
+/** Stops the running stack; `keepSource` keeps the frozen copy of the sources for the next stack. */
+async function stopStack(keepSource = false): Promise<void> {
   const s = stack;
   stack = null;
   if (s) await s.stop().catch((e: unknown) => log(`stopping the stack failed: ${String(e)}`));
+  if (keepSource) return;
   source?.remove();
   source = null;
 }
@@ -359,7 +361,7 @@ async function main(): Promise<number> {
   const baseline = await runBaseline(s.github, s.githubUrl, plan, baselineFps, BASELINE_CONCURRENCY);
   log(`baseline: ${baseline.requests} GitHub requests, ${baseline.issuesCreated} issues (${baseline.duplicates} duplicates), ${baseline.failed} events not filed`);
 
-  await stopStack();
+  await stopStack(true);
 
   // 4. The same storm (its own repos) with the per-repo ingest limit at its defaults: ingest sheds, counts stay exact.
   log(`shed storm: the same ${STORM.events} events with RATE_LIMIT_PER_MINUTE=600, RATE_LIMIT_BURST=120 (a new stack)`);
