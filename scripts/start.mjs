@@ -2,7 +2,8 @@
 // First run: writes .dev.vars from .dev.vars.example with a fresh local kernel key, so that
 // `npm run send-sample` can sign like the kernel. Extra arguments pass through to wrangler (`npm start -- --port 9000`).
 // With no GitHub credentials in .dev.vars (GITHUB_TOKEN, or APP_ID + APP_PRIVATE_KEY), the local GitHub double
-// (the one the tests use) serves GitHub at http://127.0.0.1:8789 (GITHUB_DOUBLE_PORT), and issues appear there.
+// (the one the tests use) serves GitHub at http://127.0.0.1:8789 (GITHUB_DOUBLE_PORT), and issues appear there; it
+// knows the sample workflow runs of scripts/samples/actions-runs.json.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -52,6 +53,9 @@ if (!hasCredentials) {
   // sample's sourceRepo claim (docs/trust.md). Nothing else is seeded.
   const SAMPLE_REPO = "ubiquity-os-marketplace/command-start-stop";
   github.putFile(SAMPLE_REPO, "manifest.json", `${JSON.stringify({ name: "Start | Stop", short_name: `${SAMPLE_REPO}@main`, homepage_url: "https://command-start-stop-main.deno.dev" }, null, 2)}\n`);
+  // The sample workflow runs (scripts/samples/actions-runs.json): their jobs, annotations and logs, so that
+  // `npm run send-sample -- --file scripts/samples/workflow-run-failure.json …` gets an issue that says what broke.
+  for (const run of JSON.parse(readFileSync("scripts/samples/actions-runs.json", "utf8"))) github.addWorkflowRun(run);
   double = await startServer(github, port);
   devArgs.push("--var", `GITHUB_API_URL:${double.url}`, "--var", "GITHUB_TOKEN:ghp_localGitHubDoubleToken000000000000000");
   console.log(`[start] no GitHub credentials in .dev.vars: using the local GitHub double at ${double.url} — its issues: ${double.url}/`);

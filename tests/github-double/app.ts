@@ -432,6 +432,8 @@ export function requiredPermission(operationId: string, method: string): { name:
   const write = method !== "GET" && method !== "HEAD";
   if (operationId.startsWith("git/") || operationId === "repos/get-content") return { name: "contents", level: write ? "write" : "read" };
   if (operationId.startsWith("pulls/")) return { name: "pull_requests", level: write ? "write" : "read" };
+  if (operationId.startsWith("actions/")) return { name: "actions", level: write ? "write" : "read" };
+  if (operationId.startsWith("checks/")) return { name: "checks", level: write ? "write" : "read" };
   return null;
 }
 

@@ -22,10 +22,15 @@
  *   POST /_double/repos/auto-merge {repo, allow}  the repo setting "Allow auto-merge" (default false)
  *   POST /_double/repos/homepage {repo, homepage}  the repo's website (GET /repos/{o}/{r} → homepage; null: none)
  *   POST /_double/repos/files {repo, path, content}  commits a file on the default branch (e.g. manifest.json)
+ *   POST /_double/actions/runs {repo, runId, attempt?, headSha?, headBranch?, workflowName?, checkSuiteId?,
+ *        jobs: [{name, conclusion?, paddingBytes?, steps: [{name, command?, conclusion?, log?: [lines]}],
+ *        annotations: [{path, startLine, message, level?, title?}]}]}   a workflow run GitHub then serves (jobs, annotations, logs)
+ *   POST /_double/check-runs {repo, id, name, conclusion?, headSha?, checkSuiteId?, title?, summary?, annotations}   a check run
  * JSON cannot carry Infinity: `times`, `searchLagMs` accept "Infinity" (or null) for it.
  * reset keeps manifests and the App (configuration, installations, issued tokens).
  */
 import type { GitHubDouble } from "./double.ts";
+import { checkRunSpecFromJson, runSpecFromJson } from "./actions-control.ts";
 import { FAULT_KINDS } from "./faults.ts";
 import type { FaultKind, FaultMatch, FaultRule } from "./faults.ts";
 import { json, toResponse } from "./http.ts";
@@ -196,6 +201,16 @@ async function route(double: GitHubDouble, request: Request, url: URL): Promise<
       if (!repo || !ref || !file) return bad("repo, ref and path are required");
       const content = double.fileAt(repo, ref, file);
       return content === null ? json(404, { message: `github-double control: no ${file} at ${ref} in ${repo}` }) : { status: 200, text: content, contentType: "text/plain; charset=utf-8" };
+    }
+    case "POST /_double/actions/runs": {
+      const spec = runSpecFromJson(await readJson(request));
+      if (typeof spec === "string") return bad(spec);
+      return json(201, { jobs: double.addWorkflowRun(spec) });
+    }
+    case "POST /_double/check-runs": {
+      const spec = checkRunSpecFromJson(await readJson(request));
+      if (typeof spec === "string") return bad(spec);
+      return json(201, double.addCheckRun(spec));
     }
     case "POST /_double/repos/auto-merge": {
       const body = await readJson(request);

@@ -19,6 +19,8 @@
  * `${slug}[bot]`, limits per installation, 401 once expired/revoked); any other token (including `ghs_`
  * tokens the double did not issue) is accepted as before.
  */
+import { ActionsStore, LOG_PATH } from "./actions.ts";
+import type { CheckRunSpec, RunSpec } from "./actions.ts";
 import { AppAuth, BAD_CREDENTIALS, JWT_OPERATIONS, JWT_UNDECODABLE, hasPermission, looksLikeJwt, notAccessible, requiredPermission } from "./app.ts";
 import { handleGraphql } from "./graphql.ts";
 import type { AppConfig, AuthKind, InstallationRecord, InstallationTarget, TokenRecord } from "./app.ts";
@@ -52,6 +54,8 @@ export interface GitHubDoubleOptions {
   now?: () => number;
   /** Seed of the PRNG used by faults with a `probability`. Default 1. */
   seed?: number;
+  /** Origin of the Actions log host job-log redirects point to. Default: the origin the request came in on. */
+  logOrigin?: string;
 }
 
 export interface CallEntry {
@@ -76,6 +80,8 @@ export interface CallEntry {
   /** True when the request changed state (a write that succeeded, even if its answer was then lost to a fault). */
   committed: boolean;
   fault: FaultKind | null;
+  /** For the Actions log host: the Range header the request carried. */
+  range?: string;
 }
 
 /** An issue as GitHub renders it, plus its comments (as GitHub renders them) for assertions. */
@@ -184,6 +190,8 @@ export class GitHubDouble {
   private readonly manifests = new Map<string, unknown>();
   private readonly app = new AppAuth();
   private store = new Store();
+  private actions = new ActionsStore();
+  private readonly logOrigin: string | undefined;
   private requestSeq = 0;
 
   constructor(options: GitHubDoubleOptions = {}) {
@@ -196,6 +204,7 @@ export class GitHubDouble {
     this.config = { ...this.initialConfig };
     this.now = options.now ?? Date.now;
     this.faults = new Faults(options.seed ?? 1);
+    this.logOrigin = options.logOrigin;
   }
 
   /** Loads the spec, builds the router and compiles the issue create's validators now instead of on the first request (optional). */
@@ -300,6 +309,16 @@ export class GitHubDouble {
     return record && issue ? { repo: record, issue } : null;
   }
 
+  /** A workflow run with its jobs, steps, annotations and logs (GitHub then serves them); returns the jobs as GitHub renders them. */
+  addWorkflowRun(spec: RunSpec): Record<string, unknown>[] {
+    return this.actions.addRun(spec, this.now());
+  }
+
+  /** A check run with its output and annotations (outside Actions: no jobs, no log). */
+  addCheckRun(spec: CheckRunSpec): Record<string, unknown> {
+    return this.actions.addCheckRun(spec, this.now());
+  }
+
   addFault(rule: FaultRule): void {
     this.faults.add(rule);
   }
@@ -367,6 +386,7 @@ export class GitHubDouble {
    */
   reset(): void {
     this.store = new Store();
+    this.actions = new ActionsStore();
     this.calls.length = 0;
     this.violations.length = 0;
     this.faults.clear();
@@ -382,6 +402,7 @@ export class GitHubDouble {
     const url = new URL(request.url);
     if (url.pathname === "/" || url.pathname === "/_double" || url.pathname.startsWith("/_double/")) return handleControl(this, request, url);
     if (this.isManifestRequest(url)) return this.manifest(request, url);
+    if (url.pathname.startsWith(LOG_PATH)) return this.logHost(request, url);
 
     const method = request.method.toUpperCase();
     let path = url.pathname;
@@ -540,7 +561,7 @@ export class GitHubDouble {
     }
     const kind = tokenKindOf(token);
     const user = this.actor(token, auth);
-    const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats, app: this.app };
+    const core: Core = { store: this.store, config: this.config, limits: this.limits, stats: this.stats, app: this.app, actions: this.actions, ...(this.logOrigin ? { logOrigin: this.logOrigin } : {}) };
     const ctx: Ctx = { url, params: match.params, body, token, tokenKind: kind, user, now: this.now(), auth: auth.kind, limitKey: auth.limitKey };
     if (installation) ctx.installationId = installation.id;
     const accept = request.headers.get("accept");
@@ -609,6 +630,45 @@ export class GitHubDouble {
     const message = `${operation.operationId} ${result.status}: ${describeErrors(validate.errors)}`;
     this.violations.push(message);
     return error(500, `github-double: response violates the spec: ${message}`, DOCS);
+  }
+
+  // ---------------------------------------------------------------- the Actions log host
+
+  /** The host job-log redirects point to: no GitHub auth, a signed URL, faults as for GitHub. */
+  private async logHost(request: Request, url: URL): Promise<Response> {
+    const method = request.method.toUpperCase();
+    const repoPart = /^\/_actions-logs\/([^/]+)\//.exec(url.pathname)?.[1];
+    const entry: CallEntry = {
+      at: this.now(),
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      operationId: "actions-log",
+      status: 0,
+      requestBody: null,
+      token: tokenOf(request.headers.get("authorization")),
+      auth: null,
+      repo: repoPart ? decode(repoPart) : null,
+      committed: false,
+      fault: null,
+    };
+    const range = request.headers.get("range");
+    if (range !== null) entry.range = range;
+    this.calls.push(entry);
+    const fault = this.faults.take(method, url.pathname, entry.repo);
+    if (fault) {
+      this.stats.faultsTriggered++;
+      entry.fault = fault.kind;
+      if (fault.kind === "drop") throw new TypeError("connection dropped");
+      if (fault.kind === "hang") await sleep(fault.hangMs ?? 30_000, request.signal);
+      if (fault.kind === "status") {
+        entry.status = fault.status ?? 500;
+        return toResponse({ status: entry.status, text: "Server Error" });
+      }
+    }
+    const result = method === "GET" ? this.actions.serveLog(url, request.headers, this.now(), this.violations) : { status: 405, text: "Method Not Allowed" };
+    entry.status = result.status;
+    return toResponse(result);
   }
 
   // ---------------------------------------------------------------- manifests

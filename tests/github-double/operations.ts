@@ -2,6 +2,8 @@
  * The operations the double implements, keyed by the spec's operationId. Each gets a request that already
  * matched its route, passed auth and rate limits, and whose JSON body validated against the spec.
  */
+import { ACTIONS_HANDLERS } from "./actions.ts";
+import type { ActionsStore } from "./actions.ts";
 import { APP_HANDLERS } from "./app.ts";
 import type { AppAuth, AuthKind } from "./app.ts";
 import { clampInt, error, json, notFound, paginate, secondaryLimit, validationFailed } from "./http.ts";
@@ -46,6 +48,10 @@ export interface Core {
   stats: DoubleStats;
   /** GitHub App state (configuration, installations, issued tokens). */
   app?: AppAuth;
+  /** Workflow runs, jobs, annotations and logs (actions.ts). */
+  actions?: ActionsStore;
+  /** Origin of the log host the job-log redirect points to (default: the request's own origin). */
+  logOrigin?: string;
 }
 
 export interface Ctx {
@@ -401,5 +407,6 @@ export const HANDLERS: Record<string, Handler> = {
   "users/get-authenticated": getAuthenticatedUser,
   ...APP_HANDLERS,
   ...PULL_HANDLERS,
+  ...ACTIONS_HANDLERS,
 };
 

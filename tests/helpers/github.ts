@@ -1,3 +1,4 @@
+import type { CheckRunSpec, RunSpec } from "../github-double/actions.ts";
 import type { FaultRule as DoubleFaultRule } from "../github-double/faults.ts";
 
 /** Talks to the GitHub double (running in Node, behind miniflare's outboundService) through its control API. */
@@ -32,6 +33,10 @@ export interface DoubleCall {
   committed?: boolean;
   /** The injected fault that shaped this answer, if any. */
   fault?: string | null;
+  /** The token the request carried (null: none). */
+  token?: string | null;
+  /** For the Actions log host: the Range header sent. */
+  range?: string;
 }
 /** The double's fault rule as its control API takes it (JSON: `match.path` is a substring, not a RegExp). */
 export type FaultRule = Omit<DoubleFaultRule, "match"> & { match?: { method?: string; path?: string; repo?: string } };
@@ -58,6 +63,10 @@ export const github = {
   homepage: (repo: string, homepage: string | null) => control<unknown>("POST", "repos/homepage", { repo, homepage }),
   putFile: (repo: string, path: string, content: string) => control<unknown>("POST", "repos/files", { repo, path, content }),
   allCalls: () => control<DoubleCall[]>("GET", "calls"),
+  /** A workflow run GitHub then serves: its jobs, steps, annotations and logs. */
+  actionsRun: (spec: RunSpec) => control<{ jobs: Array<{ id: number; name: string; html_url: string }> }>("POST", "actions/runs", spec),
+  /** A check run (outside Actions) with its output and annotations. */
+  checkRun: (spec: CheckRunSpec) => control<unknown>("POST", "check-runs", spec),
 };
 
 /** Writes that took effect on GitHub for one repo (whatever answer the client then got). */
