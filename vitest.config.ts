@@ -69,6 +69,7 @@ export default defineConfig(async () => {
             // As deployed (wrangler.toml): the counting consumer takes 100 a batch.
             "daemon-hotfix-events": queue("daemon-hotfix-dlq", 100),
             "daemon-hotfix-writes": queue(),
+            "daemon-hotfix-ci": queue(),
             "daemon-hotfix-dlq": queue(),
           },
           // Tests run offline: every outbound fetch is answered here — the fake AI at ai.test, GitHub (and plugin

@@ -37,8 +37,9 @@ function run(args, { input, allowFailure = false, capture = false } = {}) {
   return result;
 }
 
-// 1. Queues: events, writes (the clusters' GitHub steps) and the dead-letter queue (an existing queue is fine).
-for (const queue of [`${prefix}-events`, `${prefix}-writes`, `${prefix}-dlq`]) run(["queues", "create", queue], { allowFailure: true });
+// 1. Queues: events, writes (the clusters' GitHub steps), ci (CI-context reads) and the dead-letter queue (an
+// existing queue is fine).
+for (const queue of [`${prefix}-events`, `${prefix}-writes`, `${prefix}-ci`, `${prefix}-dlq`]) run(["queues", "create", queue], { allowFailure: true });
 
 // 2. D1: create, then record its id in wrangler.toml's [env.<env>] block.
 const created = run(["d1", "create", prefix], { allowFailure: true, capture: true });

@@ -10,7 +10,12 @@ export const WebhookRepository = v.object({
   name: v.optional(Text(200)),
   html_url: OptionalText(500),
   owner: v.optional(v.nullable(v.object({ login: OptionalText(200) }))),
+  /** The branch CI is watched on by default (`ciBranches`). */
+  default_branch: OptionalText(500),
 });
+
+/** The commit a run or suite ran on, as webhooks describe it (its author is never read). */
+const HeadCommit = v.optional(v.nullable(v.object({ id: OptionalText(64), message: OptionalText(65_536), timestamp: OptionalText(64) })));
 
 /** The conclusions GitHub reports for a completed run, suite or check. */
 export const Conclusion = v.optional(v.nullable(v.string()));
@@ -34,6 +39,9 @@ export const WorkflowRunEvent = v.object({
     updated_at: OptionalText(64),
     actor: Account,
     triggering_actor: Account,
+    head_commit: HeadCommit,
+    /** The repository the run's branch lives in: another one for a fork's pull request. */
+    head_repository: v.optional(v.nullable(v.object({ full_name: OptionalText(300) }))),
   }),
   workflow: v.optional(v.nullable(v.object({ name: OptionalText(500), path: OptionalText(500) }))),
   repository: WebhookRepository,
@@ -54,6 +62,7 @@ export const CheckSuiteEvent = v.object({
     created_at: OptionalText(64),
     updated_at: OptionalText(64),
     app: v.optional(v.nullable(v.object({ slug: OptionalText(200), name: OptionalText(200) }))),
+    head_commit: HeadCommit,
   }),
   repository: WebhookRepository,
   sender: Account,

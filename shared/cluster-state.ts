@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import type { ClusterView, Occurrence } from "./cluster-view";
 import { MAX_RECENT, occurrenceOf } from "./cluster-view";
+import { type BrokenBetween, foldBrokenBetween } from "./ci-context/broken-between";
+import { CiCommit } from "./ci-context/schema";
 import { FailureEvent } from "./failure-event";
 import { utcDay } from "./utc-day";
 
@@ -106,6 +108,8 @@ export const ClusterState = v.object({
    * that day's digest, which shows `total - base` occurrences and was last told `reported` (a total).
    */
   digest: v.optional(v.nullable(v.object({ day: v.string(), base: v.number(), reported: v.number() })), null),
+  /** CI failures: the first failing commit of the current red streak and the last passing one before it. */
+  brokenBetween: v.optional(v.object({ firstRed: CiCommit, lastGreen: v.optional(CiCommit) })),
 });
 export type ClusterState = v.InferOutput<typeof ClusterState>;
 
@@ -124,7 +128,15 @@ export function clusterView(state: ClusterState): ClusterView {
     recent: state.recent as Occurrence[],
     refs: state.refs,
     reporters: (state.reporters ?? []).length,
+    ...(state.brokenBetween ? { brokenBetween: state.brokenBetween } : {}),
   };
+}
+
+/** A CI occurrence's commit folded into the cluster's "broken between" (unchanged for other failures). */
+function brokenBetweenWith(current: BrokenBetween | undefined, failure: FailureEvent): BrokenBetween | undefined {
+  const red = failure.ci?.facts.commit;
+  if (!red) return current;
+  return foldBrokenBetween(current, red, failure.ci?.details?.lastGreen);
 }
 
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
@@ -202,6 +214,7 @@ export function addOccurrence(state: ClusterState | null, input: OccurrenceInput
       stepFailures: 0,
       retryAfterMs: null,
       digest: null,
+      ...withBrokenBetween(brokenBetweenWith(undefined, failure)),
     };
   }
   const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
@@ -216,8 +229,11 @@ export function addOccurrence(state: ClusterState | null, input: OccurrenceInput
     lastEventMs: Math.max(state.lastEventMs, input.nowMs),
     firstSeen: earlier(state.firstSeen, failure.occurredAt),
     lastSeen: later(state.lastSeen, failure.occurredAt),
+    ...withBrokenBetween(brokenBetweenWith(state.brokenBetween, failure)),
   };
 }
+
+const withBrokenBetween = (between: BrokenBetween | undefined) => (between ? { brokenBetween: between } : {});
 
 export type Decision = { kind: PlanKind } | { wakeAtMs: number } | null;
 

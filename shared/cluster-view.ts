@@ -1,3 +1,4 @@
+import type { BrokenBetween } from "./ci-context/broken-between";
 import type { FailureEvent } from "./failure-event";
 
 /** One occurrence's ids, kept for the issue's correlation table. */
@@ -33,6 +34,8 @@ export interface ClusterView {
   refs: string[];
   /** How many distinct reporters (orgs) reported it (`MAX_REPORTERS` means at least that many); absent: unknown. */
   reporters?: number;
+  /** CI failures: "broken between" the last passing commit and the first failing one. */
+  brokenBetween?: BrokenBetween;
 }
 
 export const MAX_RECENT = 10;

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { CiContext } from "./ci-context/schema";
 
 /** Which event a failure came from. */
 export const FailureKind = v.picklist(["plugin_error", "workflow_run", "check_suite", "check_run"]);
@@ -119,5 +120,7 @@ export const FailureEvent = v.object({
   kernelCommit: v.optional(v.string()),
   /** What was cut so the queue message fits (e.g. `log trail: 12 oldest lines`); shown in the issue. */
   trimmed: v.optional(v.array(v.string())),
+  /** CI failures: what the event said (`facts`) and, once GitHub was read, what broke (`details`). */
+  ci: v.optional(CiContext),
 });
 export type FailureEvent = v.InferOutput<typeof FailureEvent>;

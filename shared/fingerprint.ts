@@ -1,3 +1,4 @@
+import { ciFingerprintParts, ciFingerprintText, groupsCiByBreakage } from "./ci-context/fingerprint";
 import type { FailureEvent } from "./failure-event";
 import { globMatch } from "./glob";
 import { CURRENT_GROUPING, type GroupingVersion } from "./grouping/versions";
@@ -20,6 +21,11 @@ import type { FingerprintRule } from "./settings";
  * The hashed text starts with the grouping version (`v1\n…`, `v2\n…`), so each version's fingerprints are its own.
  * A custom group does not depend on normalisation: its fingerprint is the same under every version (hashed as it
  * always was), so a grouping upgrade never moves it.
+ *
+ * CI failures (workflow runs, check runs and suites), from grouping v2 on, are keyed by what broke instead — repo,
+ * workflow, failed job, failed step, first error: `ciFingerprintText` (shared/ci-context/fingerprint.ts). Under v1
+ * (frozen) they hash as they always did, from the event alone (`Workflow "CI" failed on main`), so the transition
+ * to v2 finds an ongoing CI failure's v1 cluster.
  */
 export interface FingerprintParts {
   repo: string;
@@ -70,10 +76,17 @@ export function fingerprintText(parts: FingerprintParts, version: GroupingVersio
 
 /** SHA-256 (hex, 40 chars) of the parts under grouping `version` (default: the current one): the cluster's name, the issue's marker. */
 export async function fingerprint(failure: FailureEvent, rules: readonly FingerprintRule[] = [], version: GroupingVersion = CURRENT_GROUPING): Promise<string> {
-  const text = fingerprintText(fingerprintParts(failure, rules, version), version);
+  const text = failure.ci ? ciText(failure, failure.ci, rules, version) : fingerprintText(fingerprintParts(failure, rules, version), version);
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)]
     .slice(0, 20)
     .map((byte) => byte.toString(16).padStart(2, "0"))
     .join("");
+}
+
+/** A CI failure's text: by what broke from v2 on; under v1 from the event's own message, as v1 always hashed it. */
+function ciText(failure: FailureEvent, ci: NonNullable<FailureEvent["ci"]>, rules: readonly FingerprintRule[], version: GroupingVersion): string {
+  if (!groupsCiByBreakage(version)) return fingerprintText(fingerprintParts({ ...failure, message: ci.facts.runMessage }, rules, version), version);
+  if (matchingRule(failure, rules)) return fingerprintText(fingerprintParts(failure, rules, version), version);
+  return ciFingerprintText(ciFingerprintParts(failure.target.repo, ci.facts, ci.details?.breakage, version));
 }

@@ -1,3 +1,4 @@
+import type { GreenRun } from "./ci-context/stream-key";
 import { type ConvertContext, toFailure } from "./convert";
 import { hashKey } from "./delivery-key";
 import type { FailureEvent } from "./failure-event";
@@ -25,6 +26,8 @@ export type Prepared =
       warnings: SettingsWarning[];
     }
   | { outcome: "ignored"; reason: string }
+  /** A passing CI run: its stream's new last green commit (redacted). */
+  | { outcome: "green"; green: GreenRun }
   | { outcome: "invalid"; issues: FieldIssue[] };
 
 /**
@@ -35,6 +38,7 @@ export async function prepareFailure(eventName: string, payload: unknown, ctx: P
   // Redaction runs inside the conversion, before any text is clipped; the input's own tokens are known secrets.
   const redactor = createRedactor(ctx.secrets);
   const conversion = toFailure(eventName, payload, { ...ctx, redactor });
+  if (conversion.outcome === "green") return { outcome: "green", green: redactor.value(conversion.green) };
   if (conversion.outcome !== "failure") return conversion;
   const eventId = await hashKey(conversion.deliveryKey);
   const failure = redactor.value<FailureEvent>({ ...conversion.failure, eventId });

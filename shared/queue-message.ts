@@ -68,4 +68,15 @@ export type WritesMessage = v.InferOutput<typeof WritesMessage>;
 
 /** Every message of the events queue (counting). */
 export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, FlushMessage]);
+
+/**
+ * A CI stream asking for its due step (sent on the CI-context queue, the only place GitHub is read for what broke):
+ * read a waiting run, or deliver runs attributed earlier whose counting was never confirmed.
+ */
+export const CiMessage = v.object({
+  version: v.literal(1),
+  type: v.literal("ci"),
+  stream: v.pipe(v.string(), v.minLength(1), v.maxLength(1_200)),
+});
+export type CiMessage = v.InferOutput<typeof CiMessage>;
 export type QueueMessage = v.InferOutput<typeof QueueMessage>;

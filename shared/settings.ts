@@ -54,6 +54,14 @@ export const Settings = v.object({
   ),
   allowlistRepos: v.optional(v.pipe(v.array(RepoFullName), v.description("repos whose workflow/check failures are handled; [] = all")), []),
   allowWorkflowEvents: v.optional(v.pipe(v.boolean(), v.description("handle failing workflow_run / check_suite / check_run events")), false),
+  ciBranches: v.optional(
+    v.pipe(
+      v.array(Glob),
+      v.minLength(1),
+      v.maxLength(20),
+      v.description('branch globs whose CI failures are handled; unset: the repository\'s default branch; ["*"]: all'),
+    ),
+  ),
   windowMinutes: v.optional(v.pipe(Int(1, 10080), v.description("clustering window: at most one comment per window")), 60),
   updateIntervalSeconds: v.optional(v.pipe(Int(0, 86400), v.description("at most one body edit per cluster per interval")), 60),
   pluginRepos: v.optional(v.pipe(v.record(v.pipe(v.string(), v.url()), RepoFullName), v.description("plugin URL → owner/repo")), {}),

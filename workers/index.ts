@@ -1,9 +1,11 @@
+import { consumeCiContext } from "./ci-context/consume";
 import { consumeDeadLetters } from "./consumer/dead-letters";
 import { consumeFailures } from "./consumer/queue";
 import { consumeWrites } from "./consumer/writes";
 import { createApp } from "./ingest/app";
 import { housekeeping } from "./maintenance/housekeeping";
 
+export { CiStream } from "./durable/ci-stream";
 export { ClusterObject } from "./durable/cluster";
 export { ParkedEvents } from "./durable/parked-events";
 export { RepoGate } from "./durable/repo-gate";
@@ -22,11 +24,17 @@ export function isWritesQueue(queue: string): boolean {
   return queue.endsWith("-writes");
 }
 
+/** True for the CI-context queue (`daemon-hotfix-ci`, or an environment's `…-ci`): CI streams asking for their read. */
+export function isCiContextQueue(queue: string): boolean {
+  return queue.endsWith("-ci");
+}
+
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   async queue(batch, env, _ctx) {
     if (isDeadLetterQueue(batch.queue)) await consumeDeadLetters(batch, env);
     else if (isWritesQueue(batch.queue)) await consumeWrites(batch, env);
+    else if (isCiContextQueue(batch.queue)) await consumeCiContext(batch, env);
     else await consumeFailures(batch, env);
   },
   /** The daily cron (wrangler.toml `[triggers]`): D1 housekeeping. */

@@ -1,3 +1,4 @@
+import type { GreenRun } from "../ci-context/stream-key";
 import type { FailureEvent } from "../failure-event";
 import type { Redactor } from "../redact";
 import type { Settings } from "../settings";
@@ -27,4 +28,6 @@ export type Conversion =
   /** `warnings`: settings the trust rules ignored (e.g. another owner's `fallbackRepo`). */
   | { outcome: "failure"; failure: FailureDraft; deliveryKey: string; actors: string[]; warnings?: SettingsWarning[] }
   | { outcome: "ignored"; reason: string }
+  /** A passing CI run on a watched branch: recorded as its stream's last green commit, nothing enqueued. */
+  | { outcome: "green"; green: GreenRun }
   | { outcome: "invalid"; issues: FieldIssue[] };

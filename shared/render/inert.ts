@@ -96,9 +96,12 @@ export function cut(text: string, max: number): string {
 
 const OWNER = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})";
 const REPO = "[A-Za-z0-9._-]{1,100}";
-/** The github.com pages a failure may link to: an issue or PR, a workflow run (job, attempt), a check run, a commit. */
+/**
+ * The github.com pages a failure may link to: an issue or PR, a workflow run (job, attempt), a check run, a commit,
+ * a comparison of two commits (CI's "broken between").
+ */
 const GITHUB_PAGE = new RegExp(
-  `^/(${OWNER})/(${REPO})/(?:(issues|pull)/([1-9][0-9]{0,9})|(actions/runs)/([1-9][0-9]{0,15})(?:/(job|attempts)/([1-9][0-9]{0,15}))?|(runs)/([1-9][0-9]{0,15})|(commit)/([0-9a-f]{7,40}))/?$`,
+  `^/(${OWNER})/(${REPO})/(?:(issues|pull)/([1-9][0-9]{0,9})|(actions/runs)/([1-9][0-9]{0,15})(?:/(job|attempts)/([1-9][0-9]{0,15}))?|(runs)/([1-9][0-9]{0,15})|(commit)/([0-9a-f]{7,40})|(compare)/([0-9a-f]{7,40}\\.\\.\\.[0-9a-f]{7,40}))/?$`,
 );
 
 /**

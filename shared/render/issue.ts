@@ -1,6 +1,7 @@
 import type { ClusterView } from "../cluster-view";
 import { LIMITS } from "../convert/text";
 import { nextActions } from "./advice";
+import { ciSections, rerunHint } from "./ci-section";
 import { cell, code, cut, fence, githubLink, title, when } from "./inert";
 import { placementNote, reportedBy } from "./placement";
 
@@ -62,7 +63,7 @@ function replaySteps(view: ClusterView): string {
   const steps = [
     f.kind === "plugin_error"
       ? `1. Re-trigger ${f.trigger.githubEvent ? code(f.trigger.githubEvent) : "the triggering event"}${f.trigger.url ? ` on ${githubLink(f.trigger.url)}` : ""} with the plugin ${code(f.plugin.id)} configured${f.plugin.ref ? ` at ${code(f.plugin.ref)}` : ""}.`
-      : `1. Re-run the failed jobs of ${f.trigger.url ? githubLink(f.trigger.url) : "the run"}${f.correlation.headSha ? ` at ${code(f.correlation.headSha)}` : ""}.`,
+      : `1. Re-run the failed jobs of ${f.trigger.url ? githubLink(f.trigger.url) : "the run"}${f.correlation.headSha ? ` at ${code(f.correlation.headSha)}` : ""}.${rerunHint(view) ? ` ${rerunHint(view)}` : ""}`,
     "2. Or replay the stored event against a local daemon-hotfix (`npm start`): save the JSON below as `event.json` and run `npm run send-sample -- --file event.json`.",
   ];
   return `${steps.join("\n")}\n\n<details><summary>Stored event (redacted)</summary>\n\n${fence(cut(event, 20_000), "json")}\n\n</details>`;
@@ -113,6 +114,7 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     placementNote(f.target),
     `### Error\n\n${fence(cut(error, 12_000))}`,
     view.latest.message !== f.message ? `Latest occurrence:\n\n${fence(cut(view.latest.message, 4_000))}` : "",
+    ...ciSections(view),
     logTrailSection(f),
     `### Correlation ids (latest first)\n\n| seen | ids | link |\n|---|---|---|\n${correlation}`,
     `### Reproduce\n\n${replaySteps(view)}`,

@@ -81,31 +81,36 @@ export function draftPluginError(overrides: { plugin?: Json; error?: Json } = {}
 
 const repository = (fullName: string) => {
   const [owner, name] = fullName.split("/");
-  return { id: 1296269, full_name: fullName, name, html_url: `https://github.com/${fullName}`, owner: { login: owner } };
+  return { id: 1296269, full_name: fullName, name, html_url: `https://github.com/${fullName}`, owner: { login: owner }, default_branch: "main" };
 };
 
-export function workflowRun(opts: { conclusion?: string | null; repo?: string; action?: string; id?: number; attempt?: number; actor?: string; branch?: string } = {}): Json {
+export function workflowRun(
+  opts: { conclusion?: string | null; repo?: string; action?: string; id?: number; attempt?: number; actor?: string; branch?: string; sha?: string; commitMessage?: string; createdAt?: string; headRepo?: string; name?: string; path?: string } = {},
+): Json {
   const repo = opts.repo ?? "ubiquity-os-marketplace/text-conversation-rewards";
+  const sha = opts.sha ?? "acb5820ced9479c074f688cc328bf03f341a511d";
   return {
     action: opts.action ?? "completed",
     workflow_run: {
       id: opts.id ?? 30433642,
-      name: "Compute",
-      path: ".github/workflows/compute.yml",
+      name: opts.name ?? "Compute",
+      path: opts.path ?? ".github/workflows/compute.yml",
       head_branch: opts.branch ?? "main",
-      head_sha: "acb5820ced9479c074f688cc328bf03f341a511d",
+      head_sha: sha,
       run_number: 562,
       run_attempt: opts.attempt ?? 1,
       event: "workflow_dispatch",
       status: "completed",
       conclusion: opts.conclusion === undefined ? "failure" : opts.conclusion,
       html_url: `https://github.com/${repo}/actions/runs/${opts.id ?? 30433642}`,
-      created_at: "2026-11-20T10:00:00Z",
+      created_at: opts.createdAt ?? "2026-11-20T10:00:00Z",
       updated_at: "2026-11-20T10:04:00Z",
       actor: { login: opts.actor ?? "ubiquity-os[bot]", type: "Bot" },
       triggering_actor: { login: opts.actor ?? "ubiquity-os[bot]", type: "Bot" },
+      head_commit: { id: sha, message: opts.commitMessage ?? "Compute rewards per comment\n\nCo-authored-by: someone <someone@example.com>", timestamp: "2026-11-20T09:59:00Z", author: { name: "Jane Dev", email: "jane@example.com" } },
+      head_repository: { full_name: opts.headRepo ?? repo },
     },
-    workflow: { name: "Compute", path: ".github/workflows/compute.yml" },
+    workflow: { name: opts.name ?? "Compute", path: opts.path ?? ".github/workflows/compute.yml" },
     repository: repository(repo),
     sender: { login: opts.actor ?? "ubiquity-os[bot]", type: "Bot" },
   };

@@ -146,7 +146,7 @@ describe("workflow and check events", () => {
     ["startup_failure", "failure"],
     ["cancelled", "ignored"],
     ["action_required", "ignored"],
-    ["success", "ignored"],
+    ["success", "green"],
     ["neutral", "ignored"],
     ["skipped", "ignored"],
     [null, "ignored"],
@@ -173,7 +173,7 @@ describe("workflow and check events", () => {
   });
 
   it("owns a failed run by its repo, keyed by workflow file and branch", () => {
-    const f = failureOf(toFailure("workflow_run.completed", workflowRun({ branch: "dev" }), ctx(on)));
+    const f = failureOf(toFailure("workflow_run.completed", workflowRun({ branch: "dev" }), ctx({ ...on, ciBranches: ["*"] })));
     expect(f).toMatchObject({
       kind: "workflow_run",
       target: { repo: "ubiquity-os-marketplace/text-conversation-rewards", resolvedBy: "repository" },

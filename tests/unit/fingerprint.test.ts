@@ -69,14 +69,16 @@ describe("fingerprint", () => {
     expect(await at("o/p:compute.yml@main")).not.toBe(await at("o/p:other.yml@main"));
   });
 
-  it("keeps a CI run's branch and workflow in, its run id out", async () => {
-    const run = async (opts: Parameters<typeof workflowRun>[0]) => {
-      const c = toFailure("workflow_run.completed", workflowRun(opts), ctx({ allowWorkflowEvents: true }));
+  it("keeps a CI run's workflow in and its run id out; from grouping v2 the branch only when ciBranches watches more than the default branch (issue 16)", async () => {
+    const run = async (opts: Parameters<typeof workflowRun>[0], settings = {}) => {
+      const c = toFailure("workflow_run.completed", workflowRun(opts), ctx({ allowWorkflowEvents: true, ...settings }));
       if (c.outcome !== "failure") throw new Error(c.outcome);
-      return fingerprint({ ...c.failure, eventId: "0".repeat(32) });
+      return fingerprint({ ...c.failure, eventId: "0".repeat(32) }, [], "v2");
     };
     expect(await run({ id: 1 })).toBe(await run({ id: 2, attempt: 3 }));
-    expect(await run({ branch: "main" })).not.toBe(await run({ branch: "feature" }));
+    expect(await run({ branch: "main" }, { ciBranches: ["*"] })).not.toBe(await run({ branch: "feature" }, { ciBranches: ["*"] }));
+    expect(await run({ branch: "main" })).not.toBe(await run({ branch: "main" }, { ciBranches: ["*"] }));
+    expect(await run({ path: ".github/workflows/a.yml" })).not.toBe(await run({ path: ".github/workflows/b.yml" }));
   });
 
   it("groups by a custom rule when one matches (glob on plugin, category, message)", async () => {

@@ -33,6 +33,13 @@ describe("settings", () => {
     expect(parsed.modes).toEqual(["issue", "pr"]);
   });
 
+  it("takes ciBranches as bounded branch globs, unset by default (the repository's default branch) (issue 16)", () => {
+    expect(v.parse(Settings, {}).ciBranches).toBeUndefined();
+    expect(v.parse(Settings, { ciBranches: ["main", "release/*"] }).ciBranches).toEqual(["main", "release/*"]);
+    for (const bad of [[], [""], ["*".repeat(11)], "main"]) expect(v.safeParse(Settings, { ciBranches: bad }).success).toBe(false);
+    expect(settingsJsonSchema()).toMatchObject({ properties: { ciBranches: { type: "array", items: { type: "string" } } } });
+  });
+
   it("merges an event's with: block over operator defaults, riskPolicy key by key", () => {
     expect(mergeSettings({ issueLabels: ["ops"], riskPolicy: { autoMerge: true, maxAutofixPerDay: 1 } }, { riskPolicy: { maxAutofixPerDay: 5 } })).toEqual({
       issueLabels: ["ops"],

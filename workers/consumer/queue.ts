@@ -10,6 +10,7 @@ import { configOf } from "../config";
 import type { RecordEntry } from "../durable/cluster";
 import { batchGrouping, type GroupingOptions } from "../grouping/batch";
 import { MetricsBuffer } from "../metrics/buffer";
+import { type CiRun, countCiRuns, isUnresolvedCiRun } from "./ci-runs";
 import { upsertClusterIndex } from "./cluster-index";
 import { storeDeadLetter } from "../dead-letters/store";
 import { recordEventError } from "./dead-letters";
@@ -51,6 +52,8 @@ interface Context {
   startedMs: number;
   /** Which cluster a failure goes to (issue 18's grouping versions and their transition). */
   route: ReturnType<typeof batchGrouping>;
+  /** CI runs whose breakage is not known yet: counted under their streams first (workers/consumer/ci-runs.ts). */
+  ciRuns: CiRun[];
 }
 
 /**
@@ -150,6 +153,12 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
     message.ack();
     return;
   }
+  if (isUnresolvedCiRun(body.failure)) {
+    // What a CI run broke is known only once GitHub is read (the CI-context queue): counted under its stream first.
+    const shed = body.type === "shed" ? { id: body.id, count: body.count } : {};
+    ctx.ciRuns.push({ message, run: { failure: body.failure, settings: body.settings, ...(body.type === "failure" && body.replay ? { replay: true } : {}), ...shed } });
+    return;
+  }
   let resolved;
   try {
     resolved = await clusterOf(body, ctx);
@@ -178,10 +187,21 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
  * back-off.
  */
 export async function consumeFailures(batch: MessageBatch<unknown>, env: Env, grouping: GroupingOptions = {}): Promise<void> {
-  const ctx: Context = { env, queue: batch.queue, metrics: new MetricsBuffer("consumer"), pending: [], flushes: [], startedMs: Date.now(), route: batchGrouping(env, grouping) };
+  const ctx: Context = { env, queue: batch.queue, metrics: new MetricsBuffer("consumer"), pending: [], flushes: [], startedMs: Date.now(), route: batchGrouping(env, grouping), ciRuns: [] };
   const groups = new Map<string, Group>();
   await Promise.all(batch.messages.map((message) => sortMessage(message, groups, ctx)));
   await Promise.all([...groups.values()].map((group) => recordGroup(group, ctx)));
+  ctx.flushes.push(
+    ...(await countCiRuns(ctx.ciRuns, {
+      env,
+      metrics: ctx.metrics,
+      pending: ctx.pending,
+      route: (failure, rules) => ctx.route(failure, rules),
+      clusterSettings: (settings, failure) => clusterSettings(settingsFor(env, settings, failure)),
+      queue: batch.queue,
+      retry: (message, error) => retryLater(message, error, ctx),
+    })),
+  );
   if (ctx.flushes.length > 0) {
     try {
       await env.WRITES.sendBatch(ctx.flushes.map((body) => ({ body, contentType: "json" as const })));

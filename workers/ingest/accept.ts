@@ -1,4 +1,5 @@
 import { boundMessage } from "../../shared/bound-message";
+import type { GreenRun } from "../../shared/ci-context/stream-key";
 import type { FailureEvent } from "../../shared/failure-event";
 import { fingerprint } from "../../shared/fingerprint";
 import { CURRENT_GROUPING } from "../../shared/grouping/versions";
@@ -49,6 +50,22 @@ export function gateKey(failure: FailureEvent): string {
   if (failure.target.manifestUrl) return `plugin:${new URL(failure.target.manifestUrl).origin}`;
   if (isPending(failure.target) && failure.plugin.url) return `plugin:${new URL(failure.plugin.url).origin}`;
   return `repo:${failure.target.repo.toLowerCase()}`;
+}
+
+/**
+ * A passing CI run on a watched branch: its commit becomes the stream's last green one ("broken between A and B").
+ * No GitHub request, nothing enqueued; answered `ignored` with what was recorded. A stream that cannot be reached
+ * costs only that record, never the answer.
+ */
+async function recordGreen(env: Env, green: GreenRun): Promise<IngestOutput> {
+  const what = `${green.workflow}${green.branch ? ` on ${green.branch}` : ""}`;
+  try {
+    await env.CI_STREAM.getByName(green.stream).green(green);
+    return { status: "ignored", reason: `success: recorded ${green.commit.sha.slice(0, 12)} as the last passing commit of ${what}` };
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "last green not recorded", stream: green.stream, error: error instanceof Error ? error.message : String(error) }));
+    return { status: "ignored", reason: `success of ${what} (its commit could not be recorded)` };
+  }
 }
 
 /** Origins daemon-hotfix is served from: the request's, and PUBLIC_URL's (an unusable one only narrows loop detection). */
@@ -107,6 +124,7 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
     throw new AppError(400, "invalid_event_payload", `eventPayload is not a valid ${inputs.eventName} event`, prepared.issues);
   }
   if (prepared.outcome === "ignored") return { output: { status: "ignored", reason: prepared.reason } };
+  if (prepared.outcome === "green") return { output: await recordGreen(env, prepared.green), repo: prepared.green.repo };
 
   const { failure } = prepared;
   ignored.push(...prepared.warnings);
@@ -122,12 +140,14 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
 
   // The fingerprint is computed once, here, from the failure as the message carries it (bounded), and travels
   // with it — unless the repo still has to be settled (a URL plugin's claims verified, its manifest asked: the
-  // consumer resolves, then fingerprints). The reporter's fingerprintRules group only in its own repos (issue 12).
+  // consumer resolves, then fingerprints), or a CI run's breakage has yet to be read from GitHub (its CI stream
+  // attributes it; the provisional key — the run's event alone — still keys its shed aggregate). The reporter's
+  // fingerprintRules group only in its own repos (issue 12).
   const raw = settings.keepRawPayload ? { raw: createRedactor([inputs.authToken, inputs.ubiquityKernelToken]).value(payload) } : {};
   const bounded = boundMessage({ version: 1, type: "failure", failure, settings, ...raw });
   const rules = scopeSettings(settings, operatorSettings(env), reporterOwns(failure, failure.target.repo)).fingerprintRules;
   const provisional = await fingerprint(bounded.failure, rules);
-  const fp = isPending(failure.target) ? undefined : provisional;
+  const fp = isPending(failure.target) || failure.ci ? undefined : provisional;
   const carried = fp ? { fingerprint: fp, grouping: CURRENT_GROUPING } : {};
   const message: FailureMessage = { ...bounded, ...carried };
   const limit = config.rateLimit;

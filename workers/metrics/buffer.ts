@@ -5,7 +5,7 @@ import { BUCKET_SECONDS, canonicalLabels, type Labels } from "./counters";
 export const ROWS_PER_STATEMENT = 25;
 
 /** Which part of the service counts (the `component` label of `d1_statements` and `do_requests`). */
-export type Component = "ingest" | "consumer" | "writes" | "dead_letters";
+export type Component = "ingest" | "consumer" | "writes" | "ci_context" | "dead_letters";
 
 /**
  * Collects counter increments and histogram observations during one unit of work (a queue batch, or a few

@@ -20,6 +20,8 @@ export const COUNTERS: readonly CounterSpec[] = [
   { stored: "retries", name: "daemon_hotfix_retries_total", help: "GitHub steps given back to their cluster for a later attempt (reason github, budget), and events sent back to the queue (reason cluster).", keep: ["reason"] },
   { stored: "do_requests", name: "daemon_hotfix_do_requests_total", help: "Durable Object requests made, by component (ingest, consumer, writes) and object (repo_gate, cluster, write_budget).", keep: ["component", "object"] },
   { stored: "d1_statements", name: "daemon_hotfix_d1_statements_total", help: "D1 statements run for counters and the cluster index, by component (ingest, consumer, writes).", keep: ["component"] },
+  { stored: "ci_context_reads", name: "daemon_hotfix_ci_context_reads_total", help: "CI-context steps that read a failing run from GitHub, by resolution (read, unreadable: filed from the event alone).", keep: ["resolution"] },
+  { stored: "retries", name: "daemon_hotfix_retries_total", help: "Queue messages sent back for a retry, by reason (github, budget).", keep: ["reason"] },
   { stored: "dead_letters", name: "daemon_hotfix_dead_letters_total", help: "Events stored as dead letters, by reason class.", keep: ["reason"] },
   { stored: "issues_created", name: "daemon_hotfix_issues_created_total", help: "Issues created on GitHub.", keep: [], initial: [{}] },
   { stored: "issues_recovered", name: "daemon_hotfix_issues_recovered_total", help: "Issues found by their marker after an unconfirmed create.", keep: [], initial: [{}] },

@@ -31,6 +31,7 @@ export async function replayMessage(env: Env, body: unknown): Promise<ReplayMess
     return { notReplayable: `still not convertible${first ? `: ${first.path}: ${first.message}` : ""}` };
   }
   if (prepared.outcome === "ignored") return { notReplayable: `ignored now: ${prepared.reason}` };
+  if (prepared.outcome === "green") return { notReplayable: "a passing CI run: nothing to file" };
   if (prepared.loop) return { notReplayable: `suppressed now: ${prepared.loop}` };
   return { message: { version: 1, type: "failure", failure: prepared.failure, settings: event.settings, replay: true } };
 }
