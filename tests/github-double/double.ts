@@ -259,6 +259,25 @@ export class GitHubDouble {
     this.repoRecord(repo).allowAutoMerge = allow;
   }
 
+  /** The repository's website (GET /repos/{o}/{r} → homepage; null: none). */
+  setHomepage(repo: string, homepage: string | null): void {
+    this.repoRecord(repo).homepage = homepage;
+  }
+
+  /** Commits `content` at `path` on the repo's default branch (a push by its owner), e.g. a plugin's manifest.json. */
+  putFile(repo: string, path: string, content: string): void {
+    const record = this.repoRecord(repo);
+    const git = record.git;
+    const ref = `refs/heads/${record.defaultBranch}`;
+    const parent = git.refs.get(ref);
+    const parentCommit = parent ? git.commit(parent) : undefined;
+    const files = parentCommit ? git.flatten(parentCommit.tree) : new Map();
+    files.set(path.replace(/^\/+/, ""), { mode: "100644", type: "blob", sha: git.putBlob(new TextEncoder().encode(content)).sha });
+    const person = { name: record.owner, email: `${record.owner}@users.noreply.github.com`, date: this.now() };
+    const commit = git.putCommit({ tree: git.writeFlat(files), parents: parent ? [parent] : [], message: `Update ${path}`, author: person, committer: person });
+    git.refs.set(ref, commit.sha);
+  }
+
   private repoRecord(repo: string): RepoRecord {
     const slash = repo.indexOf("/");
     if (slash <= 0 || slash === repo.length - 1) throw new Error(`github-double: repo must be "owner/name", got "${repo}"`);

@@ -15,6 +15,7 @@ import { upsertClusterIndex } from "./cluster-index";
 import { storeDeadLetter } from "../dead-letters/store";
 import { recordEventError } from "./dead-letters";
 import { type Placed, placeFailure } from "./tenancy";
+import { settingsFor } from "./effective-settings";
 
 /** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
 export const MAX_ATTEMPTS = 8;
