@@ -104,7 +104,7 @@ describe("GET /dashboard in a real browser", () => {
     expect(await page.locator("#self-failures").innerText()).toContain("invalid_event_payload");
     const warning = page.locator("#settings-warnings tbody tr");
     expect(await warning.count()).toBe(1);
-    expect(await warning.first().innerText()).toMatch(/^ubiquity\s+maxBodyChars\s+1$/);
+    expect(await warning.first().innerText()).toMatch(/^acme\s+maxBodyChars\s+1$/);
     mkdirSync(join(ROOT, "test-results"), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);

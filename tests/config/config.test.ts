@@ -55,7 +55,7 @@ describe("configOf: Env as typed, validated configuration", () => {
   });
 
   it("numbers: unusable values take their defaults; the GitHub URL loses trailing slashes", () => {
-    const c = config({ GITHUB_WRITES_PER_MINUTE: "lots", GITHUB_WRITE_SPACING_MS: "0", GITHUB_TIMEOUT_MS: "-1", RATE_LIMIT_BURST: "2.7", RETRY_BASE_SECONDS: "", GITHUB_API_URL: "https://ghe.example.test/api/v3//" });
+    const c = config({ GITHUB_WRITES_PER_MINUTE: "lots", GITHUB_WRITES_PER_HOUR: "-5", GITHUB_WRITE_SPACING_MS: "0", GITHUB_TIMEOUT_MS: "-1", RATE_LIMIT_BURST: "2.7", RETRY_BASE_SECONDS: "", GITHUB_API_URL: "https://ghe.example.test/api/v3//" });
     expect(c.github.writeBudget).toEqual({ perMinute: 80, perHour: 500, spacingMs: 0 });
     expect(c.github.timeoutMs).toBe(10_000);
     expect(c.rateLimit.burst).toBe(2);
