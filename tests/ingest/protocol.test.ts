@@ -170,6 +170,19 @@ describe("bad input: clear 4xx, cheapest check first", () => {
     expect((queue.sent[0] as FailureMessage).settings.windowMinutes).toBe(60);
   });
 
+  it("says what the operator's policy changed: a floor applied, PR mode refused (issue 12)", async () => {
+    // The test operator's HOTFIX_POLICY: maxNotify 5 (its default), PR mode only in acme/fix*.
+    const handles = ["a", "b", "c", "d", "e", "f"];
+    const plugin = { type: "workflow", id: "acme/plugin:compute.yml", owner: "acme", repo: "plugin" };
+    const inputs = await signAsKernel(kernelPluginError({ requestId: unique(), plugin, trigger: { repo: "acme/app" } }), { settings: { notify: handles, modes: ["issue", "pr"] } });
+    const body = await answer(await postWith(jsonRequest(inputs), { EVENTS: new RecordingQueue() }));
+    expect(body.output.status).toBe("queued");
+    expect(body.output.warnings).toEqual([
+      "settings.notify: 6 handles → 5 (HOTFIX_POLICY.maxNotify): the operator's policy applies",
+      expect.stringMatching(/^settings\.modes: PR mode refused: .* is not in HOTFIX_POLICY\.prRepos; issues only$/),
+    ]);
+  });
+
   it("400 naming the eventPayload field at fault", async () => {
     const inputs = await signAsKernel({ event: "kernel.plugin_error", plugin: { type: "http" }, error: { message: 42 } });
     const res = await postToWorker(jsonRequest(inputs));

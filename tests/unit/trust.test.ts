@@ -7,6 +7,7 @@ import { applyCeilings } from "../../shared/trust/ceilings";
 import { effectiveSettings } from "../../shared/trust/effective-settings";
 import { DEFAULT_HOTFIX_POLICY, HotfixPolicy } from "../../shared/trust/hotfix-policy";
 import { gatePrMode, inPrRepos, prGate } from "../../shared/trust/pr-gate";
+import { policyWarnings } from "../../shared/trust/policy-warnings";
 import { reporterOwner, reporterOwns } from "../../shared/trust/reporter";
 import { checkRun, kernelPluginError, workflowRun } from "../helpers/events";
 
@@ -103,5 +104,25 @@ describe("PR mode gate (issue 12)", () => {
     const operatorPr = effectiveSettings(settings({ modes: ["issue", "pr"] }), { failure, policy: policy({ prRepos: ["other/*"] }), operator: settings({ modes: ["issue", "pr"] }) });
     expect(operatorPr.settings.modes).toEqual(["issue"]);
     expect(operatorPr.prGate).toEqual({ allowed: false, reason: "acme/plugin is not in HOTFIX_POLICY.prRepos" });
+  });
+});
+
+describe("what HOTFIX_POLICY changed is said (settings warnings)", () => {
+  it("names each floor and ceiling applied, and a refused PR mode once the target is known", () => {
+    const failure = pluginError("acme/app");
+    const asked = settings({ windowMinutes: 1, notify: ["a", "b", "c", "d", "e", "f"], modes: ["issue", "pr"] });
+    const warnings = policyWarnings(asked, { failure, policy: DEFAULT_HOTFIX_POLICY, operator: settings(), targetKnown: true });
+    expect(warnings.map((w) => w.key)).toEqual(["windowMinutes", "notify", "modes"]);
+    expect(warnings[0]?.path).toBe("settings.windowMinutes");
+    expect(warnings[0]?.message).toBe("1 → 15 (HOTFIX_POLICY.minWindowMinutes): the operator's policy applies");
+    expect(warnings[2]?.message).toBe("PR mode refused: acme/plugin is not in HOTFIX_POLICY.prRepos; issues only");
+  });
+
+  it("says nothing of settings within the policy, nor of PR mode while the repo is still to be settled", () => {
+    const failure = pluginError("acme/app");
+    expect(policyWarnings(settings(), { failure, policy: DEFAULT_HOTFIX_POLICY, operator: settings(), targetKnown: true })).toEqual([]);
+    const pr = settings({ modes: ["issue", "pr"] });
+    expect(policyWarnings(pr, { failure, policy: DEFAULT_HOTFIX_POLICY, operator: settings(), targetKnown: false })).toEqual([]);
+    expect(policyWarnings(pr, { failure, policy: policy({ prRepos: ["acme/*"] }), operator: settings(), targetKnown: true })).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import type { Settings } from "../../shared/settings";
 import { readSettingsLeniently, type SettingsWarning, warningText } from "../../shared/settings-leniency";
 import { reporterOwner, reporterOwns } from "../../shared/trust/reporter";
 import { scopeSettings } from "../../shared/trust/settings-scope";
+import { policyWarnings } from "../../shared/trust/policy-warnings";
 import { isPending } from "../../shared/trust/target-rules";
 import { configOf } from "../config";
 import { operatorSettings } from "../config/operator-settings";
@@ -128,6 +129,8 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
 
   const { failure } = prepared;
   ignored.push(...prepared.warnings);
+  // What HOTFIX_POLICY changes in the block (a floor, a ceiling, PR mode refused) is said, not silently applied.
+  ignored.push(...policyWarnings(settings, { failure, policy: config.policy, operator: operatorSettings(env), targetKnown: !isPending(failure.target) }));
   const eventId = failure.eventId;
   reporter(reporterOwner(failure));
   const labels = { plugin: failure.plugin.id, repo: failure.target.repo };
