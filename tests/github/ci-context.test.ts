@@ -1,11 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunSpec } from "../github-double/actions.ts";
 import worker from "../../workers/index";
 import { checkRun as checkRunEvent, checkSuite as checkSuiteEvent, workflowRun } from "../helpers/events";
-import { CI_SETTINGS, runId, sendWorkflowRun, sha } from "../helpers/ci";
-import { eventually, GITHUB_API, github } from "../helpers/github";
+import { CI_SETTINGS, failingRun, runId, sendWorkflowRun, sha, warmActions } from "../helpers/ci";
+import { eventually, github } from "../helpers/github";
 import { jsonRequest, postToWorker, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 import { lex, liveElements } from "../helpers/markdown";
 import { pluginRepo } from "../helpers/send";
@@ -16,37 +15,7 @@ const occurrences = (body: string | null) => Number(/\| Occurrences \| \*\*(\d+)
 const issuesOf = (repo: string, n = 1) => eventually(() => github.issues(repo), (issues) => issues.length === n);
 const jobsReads = async (repo: string) => (await github.calls(repo)).filter((c) => c.method === "GET" && /\/actions\/runs\/\d+\/jobs$/.test(c.path));
 
-/** A run whose `test` job failed at `Run npm test` with one annotation (and `lint` passed). */
-function failingRun(repo: string, id: number, overrides: Partial<RunSpec> = {}): RunSpec {
-  return {
-    repo,
-    runId: id,
-    workflowName: "CI",
-    jobs: [
-      { name: "lint", steps: [{ name: "Run npm run lint" }] },
-      {
-        name: "test (ubuntu-latest, 20)",
-        steps: [{ name: "Checkout", command: "actions/checkout@v4" }, { name: "Run npm test", conclusion: "failure", log: ["> vitest run", " FAIL  tests/a.test.ts > adds", "AssertionError: expected 1 to be 2"] }],
-        annotations: [{ path: "tests/a.test.ts", startLine: 12, message: "AssertionError: expected 1 to be 2" }],
-      },
-    ],
-    ...overrides,
-  };
-}
-
-/** GitHub's answers as the double gives them, with the token the Worker uses. */
-const asWorker = (path: string) => fetch(`${GITHUB_API}${path}`, { headers: { authorization: `token ${env.GITHUB_TOKEN}`, "user-agent": "warm-up" }, redirect: "manual" });
-
-beforeAll(async () => {
-  // The double compiles its OpenAPI validators on first use of an operation; do that before the clock of the
-  // Worker's 1 s test timeout runs.
-  const repo = pluginRepo("ci-warm");
-  const { jobs } = await github.actionsRun(failingRun(repo, 1, { checkSuiteId: 1 }));
-  const job = jobs[1]?.id ?? 0;
-  for (const path of [`/repos/${repo}/actions/runs/1/jobs`, `/repos/${repo}/check-runs/${job}/annotations`, `/repos/${repo}/actions/jobs/${job}/logs`, `/repos/${repo}/check-suites/1/check-runs`, `/repos/${repo}/issues`]) {
-    await (await asWorker(path)).arrayBuffer();
-  }
-}, 60_000);
+beforeAll(warmActions, 60_000);
 
 afterAll(async () => {
   expect(await github.violations()).toEqual([]);
@@ -69,6 +38,8 @@ describe("a failing run's issue says what broke", () => {
     expect(body).toContain("tests/a.test.ts:12 — AssertionError: expected 1 to be 2");
     expect(body).toContain(`gh run rerun ${id} --failed --repo ${repo}`);
     expect(body).not.toContain("`lint`");
+    // Tenancy (issue 12): the run's repo owner is the reporter, counted like any failure's.
+    expect(body).toContain("| Reported by | affects 1 org |");
     expect(liveElements(lex(body))).toEqual([]);
   });
 

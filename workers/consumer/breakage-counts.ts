@@ -4,6 +4,7 @@ import type { GroupingKey } from "../../shared/grouping/route";
 import { LAG_BUCKETS } from "../../shared/metrics/exposition";
 import type { FlushMessage } from "../../shared/queue-message";
 import type { FingerprintRule, Settings } from "../../shared/settings";
+import { reporterOwner, reporterOwns } from "../../shared/trust/reporter";
 import type { RecordEntry } from "../durable/cluster";
 import type { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
@@ -71,7 +72,16 @@ export async function countBreakages(items: readonly BreakageItem[], deps: Count
 
 async function countGroup(group: Group, deps: CountingDeps, out: BreakageCounts): Promise<void> {
   const { env, metrics } = deps;
-  const entries: RecordEntry[] = group.items.map((item) => ({ id: item.id, failure: item.failure, settings: deps.clusterSettings(item.settings, item.failure), ...(item.count !== undefined ? { count: item.count } : {}) }));
+  // Tenancy (issue 12) as for any failure: the run's repo owner is its reporter (counted once per cluster), and its
+  // settings shape the cluster only in a repo it owns.
+  const entries: RecordEntry[] = group.items.map((item) => ({
+    id: item.id,
+    failure: item.failure,
+    settings: deps.clusterSettings(item.settings, item.failure),
+    reporter: reporterOwner(item.failure),
+    shapesSettings: reporterOwns(item.failure, item.failure.target.repo),
+    ...(item.count !== undefined ? { count: item.count } : {}),
+  }));
   const record = (key: GroupingKey) => {
     metrics.inc("do_requests", { component: metrics.component, object: "cluster" });
     return env.CLUSTER.getByName(key.fingerprint).recordMany({ fingerprint: key.fingerprint, grouping: key.version, entries, nowMs: Date.now(), ...(group.items.some((i) => i.replay) ? { unblock: true } : {}) });
