@@ -182,6 +182,7 @@ describe("which branches are watched (ciBranches)", () => {
     ["globs", "release/1.2", "main", ["main", "release/*"], { watched: true, branchInFingerprint: true }],
     ["set to the default branch alone: the branch stays out of the fingerprint", "main", "main", ["main"], { watched: true, branchInFingerprint: false }],
     ["no branch named", undefined, "main", undefined, { watched: false }],
+    ["no branch named (a fork's pull request, for check events), even with *", undefined, "main", ["*"], { watched: false }],
   ] as const)("%s", (_name, branch, defaultBranch, ciBranches, expected) => {
     expect(ciBranchGate(branch, defaultBranch, ciBranches)).toMatchObject(expected);
   });

@@ -8,7 +8,7 @@ import type { FailureEvent } from "../../shared/failure-event";
 import { fingerprint, fingerprintText } from "../../shared/fingerprint";
 import { createRedactor } from "../../shared/redact";
 import { Settings, type SettingsInput } from "../../shared/settings";
-import { workflowRun } from "../helpers/events";
+import { checkRun, checkSuite, workflowRun } from "../helpers/events";
 
 // Issue 16: a CI failure is grouped by what broke — repo + workflow + failed job + failed step + the normalised
 // first error — not by run, commit or (by default) branch. That is grouping v2 (issue 18's versions): under v1,
@@ -98,6 +98,16 @@ describe("CI fingerprint: the branch", () => {
 
   it("a fork's pull request is ignored, even on a branch named like the default one", () => {
     expect(toFailure("workflow_run.completed", workflowRun({ headRepo: "someone/fork" }), ctx({ ciBranches: ["*"] }))).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("fork") });
+  });
+
+  it("a fork's check suite or check run (GitHub names no head branch for them) is ignored, with ciBranches [\"*\"] too", () => {
+    const suite = checkSuite();
+    (suite["check_suite"] as Record<string, unknown>)["head_branch"] = null;
+    const check = checkRun();
+    (check["check_run"] as Record<string, unknown>)["check_suite"] = { id: 5, head_branch: null };
+    for (const [name, payload] of [["check_suite.completed", suite], ["check_run.completed", check]] as const) {
+      for (const settings of [{}, { ciBranches: ["*"] }]) expect(toFailure(name, payload, ctx(settings))).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("fork") });
+    }
   });
 
   it("stays out of the fingerprint by default, and is in it when ciBranches watches more", async () => {
