@@ -25,13 +25,15 @@ export function lastGreenBefore(greens: readonly CiCommit[], at: string): CiComm
 /**
  * Folds one failing run into a breakage's "broken between": an earlier failing run moves the first red back
  * (with the green before it); a run whose last green is newer than the first red starts a new red streak (the
- * breakage was fixed in between and came back): both ends move. Pure.
+ * breakage was fixed in between and came back): both ends move. A passing run before the first red that was
+ * learnt of only since (its success delivered after the failure) narrows the range: the last green moves up. Pure.
  */
 export function foldBrokenBetween(current: BrokenBetween | undefined, red: CiCommit, lastGreen: CiCommit | undefined): BrokenBetween {
   const next: BrokenBetween = { firstRed: red, ...(lastGreen ? { lastGreen } : {}) };
   if (!current) return next;
   if (lastGreen && ms(lastGreen.at) > ms(current.firstRed.at)) return next;
   if (ms(red.at) < ms(current.firstRed.at)) return next;
+  if (lastGreen && lastGreen.sha !== current.firstRed.sha && (!current.lastGreen || ms(lastGreen.at) > ms(current.lastGreen.at))) return { ...current, lastGreen };
   return current;
 }
 

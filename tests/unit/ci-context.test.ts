@@ -209,6 +209,15 @@ describe("broken between A and B", () => {
     expect([again.lastGreen?.sha[0], again.firstRed.sha[0]]).toEqual(["d", "9"]);
   });
 
+  it("a passing run learnt of after the first failure (delivered late) fills in, or moves up, the last green", () => {
+    const unknown = foldBrokenBetween(undefined, commit("c", "2026-11-20T11:00:00Z"), undefined);
+    const filled = foldBrokenBetween(unknown, commit("e", "2026-11-20T11:30:00Z"), greens[0]);
+    expect([filled.lastGreen?.sha[0], filled.firstRed.sha[0]]).toEqual(["a", "c"]);
+    const moved = foldBrokenBetween(filled, commit("e", "2026-11-20T11:30:00Z"), greens[1]);
+    expect([moved.lastGreen?.sha[0], moved.firstRed.sha[0]]).toEqual(["b", "c"]);
+    expect(foldBrokenBetween(moved, commit("e", "2026-11-20T11:30:00Z"), greens[0])).toBe(moved);
+  });
+
   it("links GitHub's comparison of the two commits, from validated parts only", () => {
     const between = { lastGreen: commit("b", "2026-11-20T10:00:00Z"), firstRed: commit("c", "2026-11-20T11:00:00Z") };
     expect(compareUrl("acme/widgets", between)).toBe(`https://github.com/acme/widgets/compare/${"b".repeat(40)}...${"c".repeat(40)}`);
