@@ -229,10 +229,17 @@ describe("secrets", () => {
             },
           ],
         },
+        {
+          name: "publish",
+          steps: [{ name: "Run npm publish", conclusion: "failure" }],
+          annotations: [{ path: "scripts/publish.sh", startLine: 3, title: `token ${canaries[0]}`, message: `npm ERR! 401 for token ${canaries[1]} (password=${canaries[4]})` }],
+        },
       ],
     });
     await sendWorkflowRun(repo, { id });
-    const [issue] = await issuesOf(repo);
+    await issuesOf(repo, 2);
+    const [issue] = (await github.issues(repo)).filter((i) => i.title.includes("deploy"));
+    expect((await github.issues(repo)).some((i) => i.body?.includes("scripts/publish.sh:3 — "))).toBe(true);
     expect(issue?.body).toContain("### Log excerpt");
     expect(issue?.body).toContain("Error: deploy failed: upstream refused");
     const sent = JSON.stringify((await github.calls(repo)).filter((c) => c.method !== "GET").map((c) => c.requestBody));
@@ -255,6 +262,16 @@ describe("check runs", () => {
     const [issue] = await issuesOf(repo);
     expect(issue?.title).toBe(`[daemon-hotfix] ${repo.split("/")[1]}: test (ubuntu-latest): tests/a.test.ts:4 — expected true to be false`);
     expect(issue?.body).toContain("tests/a.test.ts:4 — expected true to be false");
+  });
+
+  it("files a failing check run without annotations by its output title, the check's own summary of what failed", async () => {
+    const repo = pluginRepo("ci-check-title");
+    const id = runId();
+    await github.checkRun({ repo, id, name: "test (ubuntu-latest)", title: "3 tests failed" });
+    const res = await postToWorker(jsonRequest(await signAsKernel(checkRunEvent({ repo, id }), { eventName: "check_run.completed", settings: CI_SETTINGS })));
+    expect(res.status).toBe(200);
+    const [issue] = await issuesOf(repo);
+    expect(issue?.title).toBe(`[daemon-hotfix] ${repo.split("/")[1]}: test (ubuntu-latest): 3 tests failed`);
   });
 
   it("files a failing check suite by its failed check runs and their annotations", async () => {
