@@ -41,6 +41,8 @@ describe("a failing run's issue says what broke", () => {
     // Tenancy (issue 12): the run's repo owner is the reporter, counted like any failure's.
     expect(body).toContain("| Reported by | affects 1 org |");
     expect(liveElements(lex(body))).toEqual([]);
+    // An error annotation said what broke: the log is not read.
+    expect((await github.calls(repo)).filter((c) => c.path.endsWith("/logs") || c.path.startsWith("/_actions-logs/"))).toEqual([]);
   });
 
   it("reads the failed step's log when no annotation says what broke, and shows its last lines", async () => {
