@@ -46,6 +46,19 @@ function gate(ctx: ConvertContext, event: Gated): Gate {
   return { verdict: "failure", branchInFingerprint: branch.branchInFingerprint };
 }
 
+/** The GitHub App behind Actions: its check suites and check runs are the workflow runs and their jobs. */
+export const ACTIONS_APP_SLUG = "github-actions";
+
+/**
+ * A check suite or check run of GitHub Actions is the same failure as its `workflow_run` (the suite is the run,
+ * each check run one of its jobs): filing it too would make three issues of one breakage, so only the workflow run
+ * — read in more detail (jobs, steps, log) — is handled. Other apps' checks (CircleCI, Vercel, …) are handled here.
+ */
+function actionsCheck(app: { slug?: string | null } | null | undefined): Gate | null {
+  if (app?.slug?.toLowerCase() !== ACTIONS_APP_SLUG) return null;
+  return { verdict: "ignored", reason: "a GitHub Actions check: its workflow_run.completed event files it (with its jobs, steps and log)" };
+}
+
 const logins = (...accounts: Account[]): string[] =>
   accounts.map((a) => a?.login).filter((login): login is string => typeof login === "string" && login.length > 0);
 
@@ -158,6 +171,8 @@ export function fromCheckSuite(event: CheckSuiteEvent, ctx: ConvertContext): Con
   const suite = event.check_suite;
   const branch = suite.head_branch ?? undefined;
   const gated = gate(ctx, { repo: event.repository, action: event.action, conclusion: suite.conclusion, branch });
+  const actions = gated.verdict === "ignored" ? null : actionsCheck(suite.app);
+  if (actions?.verdict === "ignored") return { outcome: "ignored", reason: actions.reason };
   const b = base(event.repository, "check_suite.completed", ctx);
   const app = suite.app?.name ?? suite.app?.slug ?? "checks";
   const slug = suite.app?.slug ?? "unknown";
@@ -204,6 +219,8 @@ export function fromCheckRun(event: CheckRunEvent, ctx: ConvertContext): Convers
   const check = event.check_run;
   const branch = check.check_suite?.head_branch ?? undefined;
   const gated = gate(ctx, { repo: event.repository, action: event.action, conclusion: check.conclusion, branch });
+  const actions = gated.verdict === "ignored" ? null : actionsCheck(check.app);
+  if (actions?.verdict === "ignored") return { outcome: "ignored", reason: actions.reason };
   const b = base(event.repository, "check_run.completed", ctx);
   const name = check.name ?? "check";
   const startedAt = isoOr(check.started_at, isoOr(check.completed_at, ctx.receivedAt));

@@ -283,7 +283,7 @@ describe("check runs", () => {
     const res = await postToWorker(jsonRequest(await signAsKernel(checkSuiteEvent({ repo, id: suite }), { eventName: "check_suite.completed", settings: CI_SETTINGS })));
     expect(res.status).toBe(200);
     const [issue] = await issuesOf(repo);
-    expect(issue?.title).toBe(`[daemon-hotfix] ${repo.split("/")[1]}: GitHub Actions / test: tests/a.test.ts:12 — AssertionError: expected 1 to be 2`);
+    expect(issue?.title).toBe(`[daemon-hotfix] ${repo.split("/")[1]}: CircleCI Checks / test: tests/a.test.ts:12 — AssertionError: expected 1 to be 2`);
     expect(issue?.body).toContain("`test (ubuntu-latest, 20)`");
   });
 });

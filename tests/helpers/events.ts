@@ -116,7 +116,10 @@ export function workflowRun(
   };
 }
 
-export function checkSuite(opts: { conclusion?: string | null; repo?: string; id?: number } = {}): Json {
+/** A CI app that reports through the Checks API (GitHub Actions' own checks are left to their workflow_run). */
+export const CHECKS_APP = { slug: "circleci-checks", name: "CircleCI Checks" };
+
+export function checkSuite(opts: { conclusion?: string | null; repo?: string; id?: number; app?: { slug: string; name: string } } = {}): Json {
   const repo = opts.repo ?? "ubiquity-os-marketplace/text-conversation-rewards";
   return {
     action: "completed",
@@ -129,14 +132,14 @@ export function checkSuite(opts: { conclusion?: string | null; repo?: string; id
       url: `https://api.github.com/repos/${repo}/check-suites/${opts.id ?? 118578147}`,
       created_at: "2026-11-20T10:00:00Z",
       updated_at: "2026-11-20T10:05:00Z",
-      app: { slug: "github-actions", name: "GitHub Actions" },
+      app: opts.app ?? CHECKS_APP,
     },
     repository: repository(repo),
     sender: { login: "octocat", type: "User" },
   };
 }
 
-export function checkRun(opts: { conclusion?: string | null; repo?: string; id?: number; summary?: string } = {}): Json {
+export function checkRun(opts: { conclusion?: string | null; repo?: string; id?: number; summary?: string; app?: { slug: string; name: string } } = {}): Json {
   const repo = opts.repo ?? "ubiquity-os-marketplace/text-conversation-rewards";
   return {
     action: "completed",
@@ -152,7 +155,7 @@ export function checkRun(opts: { conclusion?: string | null; repo?: string; id?:
       completed_at: "2026-11-20T10:02:00Z",
       output: { title: "3 tests failed", summary: opts.summary ?? "FAIL tests/a.test.ts > adds" },
       check_suite: { id: 5, head_branch: "main" },
-      app: { slug: "github-actions", name: "GitHub Actions" },
+      app: opts.app ?? CHECKS_APP,
     },
     repository: repository(repo),
     sender: { login: "octocat", type: "User" },

@@ -110,6 +110,15 @@ describe("CI fingerprint: the branch", () => {
     }
   });
 
+  it("GitHub Actions' own check suites and check runs are left to their workflow_run: one breakage, one issue", () => {
+    const actions = { slug: "github-actions", name: "GitHub Actions" };
+    for (const [name, payload] of [["check_suite.completed", checkSuite({ app: actions })], ["check_run.completed", checkRun({ app: actions })], ["check_run.completed", checkRun({ app: actions, conclusion: "success" })]] as const) {
+      expect(toFailure(name, payload, ctx())).toEqual({ outcome: "ignored", reason: "a GitHub Actions check: its workflow_run.completed event files it (with its jobs, steps and log)" });
+    }
+    expect(toFailure("workflow_run.completed", workflowRun(), ctx()).outcome).toBe("failure");
+    expect(toFailure("check_suite.completed", checkSuite(), ctx()).outcome).toBe("failure");
+  });
+
   it("stays out of the fingerprint by default, and is in it when ciBranches watches more", async () => {
     expect(ciFingerprintParts("acme/widgets", run().ci?.facts ?? (undefined as never), undefined, V2).branch).toBeUndefined();
     const all = { ciBranches: ["*"] };
