@@ -131,7 +131,7 @@ describe("when GitHub will not tell", () => {
     ["refuses the jobs read (403)", (repo: string, id: number) => github.fault({ kind: "status", status: 403, match: { path: `/repos/${repo}/actions/runs/${id}/jobs` } })],
     ["does not know the run (404)", async () => undefined],
     ["times out", (repo: string, id: number) => github.fault({ kind: "hang", hangMs: 3_000, times: 1, match: { path: `/repos/${repo}/actions/runs/${id}/jobs` } })],
-  ] as const)("still files the issue from the event alone when GitHub %s, saying details could not be read", async (_name, arrange) => {
+  ] as const)("still files the issue from the event alone when GitHub %s, saying details could not be read", async (name, arrange) => {
     const repo = pluginRepo("ci-dark");
     const id = runId();
     await arrange(repo, id);
@@ -140,6 +140,7 @@ describe("when GitHub will not tell", () => {
     expect(issue?.title).toBe(`[daemon-hotfix] ${repo.split("/")[1]}: Workflow "CI" failed on main`);
     expect(issue?.body).toContain("could not be read from GitHub, so this issue is filed from the event alone");
     expect(issue?.body).toContain("the run's jobs");
+    expect(issue?.body).toContain(name === "times out" ? "the run's jobs: no answer from GitHub" : "the run's jobs: GitHub answered 40");
   });
 
   it("files from the jobs alone when the annotations and log are refused", async () => {

@@ -49,6 +49,10 @@ describe("GitHub failure classification", () => {
   it("treats a network failure or timeout as transient", () => {
     expect(classifyGitHubError(new DOMException("timed out", "TimeoutError"), NOW, "x").kind).toBe("transient");
     expect(classifyGitHubError(new TypeError("connection dropped"), NOW, "x").kind).toBe("transient");
+    // octokit's own form of it: a 500 that carries no response (GitHub never answered) is said so, not "answered 500".
+    const unanswered = new RequestError("The operation was aborted due to timeout", 500, { request: { method: "GET", url: "https://api.github.com/repos/o/r/actions/runs/1/jobs", headers: {} } });
+    expect(classifyGitHubError(unanswered, NOW, "the run's jobs")).toMatchObject({ kind: "transient", outcomeUnknown: true, reason: "the run's jobs: no answer from GitHub (The operation was aborted due to timeout)" });
+    expect(classifyGitHubError(requestError(500, "Server Error"), NOW, "x").reason).toBe("x: GitHub answered 500 (Server Error)");
   });
 });
 

@@ -36,7 +36,9 @@ export function classifyGitHubError(error: unknown, nowMs: number, what: string)
   const { status } = error;
   const headers = error.response?.headers as Record<string, string | number | undefined> | undefined;
   const message = error.message.split("\n")[0]?.slice(0, 300) ?? "";
-  const reason = `${what}: GitHub answered ${status}${message ? ` (${message})` : ""}`;
+  // octokit reports a request that got no answer (a timeout, a dropped connection) as a 500 without a response.
+  const answered = error.response !== undefined || status !== 500;
+  const reason = answered ? `${what}: GitHub answered ${status}${message ? ` (${message})` : ""}` : `${what}: no answer from GitHub${message ? ` (${message})` : ""}`;
   const retryAfter = Number(header(headers, "retry-after"));
   const remaining = header(headers, "x-ratelimit-remaining");
   const reset = Number(header(headers, "x-ratelimit-reset"));
