@@ -217,6 +217,8 @@ describe("secrets", () => {
       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJl",
       "AKIAIOSFODNN7CANARY1",
       "hunter2-canary-password",
+      // A PEM key's body line: nothing on the line itself says it is secret, only the block around it does.
+      "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCanaryPemBody",
     ];
     await github.actionsRun({
       repo,
@@ -228,7 +230,7 @@ describe("secrets", () => {
             {
               name: "Run ./deploy.sh",
               conclusion: "failure",
-              log: ["deploying with token " + canaries[0], `export GH=${canaries[1]}`, `Authorization: Bearer ${canaries[2]}`, `aws key ${canaries[3]}`, `password=${canaries[4]}`, "Error: deploy failed: upstream refused"],
+              log: ["deploying with token " + canaries[0], `export GH=${canaries[1]}`, `Authorization: Bearer ${canaries[2]}`, `aws key ${canaries[3]}`, `password=${canaries[4]}`, "-----BEGIN PRIVATE KEY-----", canaries[5] ?? "", "-----END PRIVATE KEY-----", "Error: deploy failed: upstream refused"],
             },
           ],
         },

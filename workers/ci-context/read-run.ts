@@ -44,7 +44,8 @@ async function excerptOf(reader: RunReader, repo: string, job: CiJob): Promise<C
   return {
     job: job.name,
     ...(excerpt.step ?? step ? { step: excerpt.step ?? step } : {}),
-    lines: excerpt.lines.map((line) => clip(reader.redact(line), 500)),
+    // Redacted as one text, so a secret spanning lines (a PEM key's body) goes whole, then split back into lines.
+    lines: reader.redact(excerpt.lines.join("\n")).split("\n").map((line) => clip(line, 500)),
     truncated: log.truncated,
   };
 }
