@@ -36,6 +36,8 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
+        // Offline: wrangler.toml's [ai] binding (Workers AI is always remote) is not connected; tests pass a fake `AI`.
+        remoteBindings: false,
         miniflare: {
           // Pinned so a developer's .dev.vars never changes what tests see.
           bindings: {

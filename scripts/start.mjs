@@ -42,7 +42,9 @@ function readVars(path) {
 const vars = readVars(".dev.vars");
 const hasCredentials = Boolean(vars.GITHUB_TOKEN || process.env.GITHUB_TOKEN || (vars.APP_ID && vars.APP_PRIVATE_KEY));
 // --test-scheduled: `GET /__scheduled?cron=…` runs the daily cron on demand (local only).
-const devArgs = ["--test-scheduled"];
+// --local: remote bindings off (wrangler.toml's [ai] binding, Workers AI, is always remote and needs a Cloudflare login;
+// locally the fix proposer is the OpenAI-compatible one, or none).
+const devArgs = ["--test-scheduled", "--local"];
 let double;
 if (!hasCredentials) {
   const { GitHubDouble, startServer } = await import("../tests/github-double/index.ts");

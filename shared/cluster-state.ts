@@ -14,9 +14,18 @@ export const ClusterSettings = v.object({
   notify: v.array(v.string()),
   modes: v.optional(v.array(v.picklist(["issue", "pr"])), ["issue"]),
   riskPolicy: v.optional(
-    v.object({ autoMerge: v.boolean(), maxAutofixPerDay: v.number(), maxRiskTier: v.picklist(["low", "medium", "high"]) }),
+    v.object({
+      autoMerge: v.boolean(),
+      maxAutofixPerDay: v.number(),
+      maxRiskTier: v.picklist(["low", "medium", "high"]),
+      /** Absent (a cluster from before issue 17): 3 and 0.7, the settings' defaults. */
+      minOccurrences: v.optional(v.number()),
+      minConfidence: v.optional(v.number()),
+    }),
     { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" },
   ),
+  /** A fix proposer is configured (the consumer's `AUTOFIX_*`): the root-cause note is due even without PR mode. */
+  proposer: v.optional(v.boolean()),
 });
 export type ClusterSettings = v.InferOutput<typeof ClusterSettings>;
 
@@ -42,14 +51,22 @@ export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "re
 export type PlanKind = v.InferOutput<typeof PlanKind>;
 
 export const Autofix = v.object({
-  /** `not_allowed`: the repo left `HOTFIX_POLICY.prRepos` (checked again at the PR step). */
-  status: v.picklist(["opened", "cap_reached", "risk_too_high", "not_allowed"]),
+  /**
+   * `not_allowed`: the repo left `HOTFIX_POLICY.prRepos` (checked again at the PR step); `noted`: the root-cause note
+   * was posted and PR mode is off; `low_confidence`: the note was posted, the proposer's confidence was below
+   * `riskPolicy.minConfidence` (or it gave no proposal), so no PR.
+   */
+  status: v.picklist(["opened", "cap_reached", "risk_too_high", "not_allowed", "noted", "low_confidence"]),
   /** UTC day of the decision: a cap reached (or a repo not allowed) today is tried again on another day. */
   day: v.string(),
   tier: v.optional(v.picklist(["low", "medium", "high"])),
   prNumber: v.optional(v.number()),
   branch: v.optional(v.string()),
   autoMerge: v.optional(v.boolean()),
+  /** The proposer's confidence, when one was asked. */
+  confidence: v.optional(v.number()),
+  /** Which proposer and model made the analysis (`openai-compatible/gpt-…`, `workers-ai/@cf/…`). */
+  proposer: v.optional(v.string()),
 });
 export type Autofix = v.InferOutput<typeof Autofix>;
 
@@ -276,7 +293,7 @@ export function decide(state: ClusterState, nowMs: number): Decision {
     return Date.parse(state.lastSeen) > closedAt ? { kind: "reopen" } : null;
   }
   if (state.pendingReopenComment) return { kind: "comment" };
-  if (wantsPr(state, nowMs)) return { kind: "pr" };
+  if (wantsAutofix(state, nowMs)) return { kind: "pr" };
   const reassert = state.reassertAfterMs ?? null;
   if (reassert !== null) return nowMs >= reassert ? { kind: "update" } : { wakeAtMs: reassert };
   if (!stale) return null;
@@ -298,9 +315,14 @@ export function updateAt(state: ClusterState): number {
   return Math.max(earliest, Math.min(lull, latest));
 }
 
-/** PR mode wants a PR for this open issue: none decided yet, or the daily cap stopped it on an earlier day. */
-function wantsPr(state: ClusterState, nowMs: number): boolean {
-  if (!state.settings.modes?.includes("pr")) return false;
+/**
+ * The auto-fix step is due for this open issue (issue 17): PR mode is on, or a fix proposer is configured (its
+ * root-cause note); the cluster reached `riskPolicy.minOccurrences`; and nothing was decided yet — or the daily cap
+ * (or the repo leaving `prRepos`) stopped it on an earlier day.
+ */
+export function wantsAutofix(state: ClusterState, nowMs: number): boolean {
+  if (!state.settings.modes?.includes("pr") && state.settings.proposer !== true) return false;
+  if (state.total < (state.settings.riskPolicy.minOccurrences ?? 3)) return false;
   const autofix = state.autofix ?? null;
   if (autofix === null) return true;
   return (autofix.status === "cap_reached" || autofix.status === "not_allowed") && autofix.day !== new Date(nowMs).toISOString().slice(0, 10);

@@ -40,6 +40,8 @@ export const Settings = v.object({
       autoMerge: v.optional(v.pipe(v.boolean(), v.description("enable GitHub auto-merge for low-risk PRs")), false),
       maxAutofixPerDay: v.optional(v.pipe(Int(0, 100), v.description("PRs per repo per UTC day")), 3),
       maxRiskTier: v.optional(v.pipe(v.picklist(["low", "medium", "high"]), v.description("highest risk tier a PR may have (above: a comment explains, no PR)")), "low"),
+      minOccurrences: v.optional(v.pipe(Int(1, 1_000_000), v.description("occurrences before the auto-fix runs (root-cause note, PR)")), 3),
+      minConfidence: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1), v.description("the proposer's confidence a PR needs (0 to 1)")), 0.7),
     }),
     {},
   ),

@@ -22,7 +22,7 @@ const TEST_CODE = /\.(test|spec)\.[cm]?[jt]sx?$/;
 const DATA = /\.(json|jsonl|ndjson|txt|csv|tsv|log|har)$/i;
 const CONFIG = [/\.(json|ya?ml|toml|ini)$/i, /(^|\/)\.env\.example$/, /(^|\/)\.[a-z]+rc(\.(json|ya?ml))?$/i];
 /** Files that run with secrets or decide what runs: never below high. */
-const SENSITIVE = [/^\.github\/workflows\//, /^\.github\/actions\//, /(^|\/)package(-lock)?\.json$/, /(^|\/)(bun\.lockb|yarn\.lock|pnpm-lock\.yaml)$/, /(^|\/)wrangler\.(toml|jsonc?)$/];
+const SENSITIVE = [/^\.github\//, /(^|\/)package(-lock)?\.json$/, /(^|\/)(npm-shrinkwrap\.json|bun\.lockb?|yarn\.lock|pnpm-lock\.yaml|deno\.lock)$/, /(^|\/)wrangler\.(toml|jsonc?)$/];
 
 /**
  * A data fixture: a non-executable file (JSON, text, CSV …) under `.daemon-hotfix/fixtures/` or a test/fixture
@@ -34,6 +34,28 @@ export function isDataFixture(path: string): boolean {
 }
 
 type FileClass = { tier: RiskTier; why: string };
+
+/** Dependency manifests and lockfiles: what gets installed (and run) in CI and production. */
+const DEPENDENCIES = /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|deno\.lock|deno\.jsonc?)$/;
+
+export function isDependencyFile(path: string): boolean {
+  return DEPENDENCIES.test(path);
+}
+
+/** Anything under `.github/` (workflows, actions, CODEOWNERS, dependabot…): never edited by daemon-hotfix. */
+export function isGithubPath(path: string): boolean {
+  return /^\.github\//i.test(path);
+}
+
+/** A test or a fixture by its path (test code, a file in a test/fixture directory, a data fixture): what a new file may be. */
+export function isTestOrFixture(path: string): boolean {
+  return !SENSITIVE.some((p) => p.test(path)) && (TEST_CODE.test(path) || TEST_DIR.test(path) || isDataFixture(path));
+}
+
+/** The tier of one file, and why (shown for every changed file in the PR body). */
+export function fileTier(path: string): FileClass {
+  return classOf(path);
+}
 
 function classOf(path: string): FileClass {
   if (SENSITIVE.some((p) => p.test(path))) return { tier: "high", why: "CI or dependency file" };

@@ -1,5 +1,5 @@
 import type { Proposal } from "../autofix/proposal";
-import type { RiskTier } from "../autofix/risk";
+import { fileTier, type RiskTier } from "../autofix/risk";
 import type { ClusterView } from "../cluster-view";
 import { code, fence, plain, title } from "./inert";
 import { MAX_TITLE, renderTitle } from "./issue";
@@ -9,9 +9,14 @@ export function renderPullTitle(view: ClusterView): string {
   return title(renderTitle(view).replace(/^\[daemon-hotfix\]/, "[daemon-hotfix fix]"), MAX_TITLE);
 }
 
+/** Which proposer and model made it, in words. */
+export function proposerLine(proposal: Proposal): string {
+  return proposal.by ? `Proposer: ${code(proposal.by.name)}, model ${code(proposal.by.model)}.` : "Proposer: none configured (replay fixture only).";
+}
+
 /**
- * The draft PR's body. The proposer's summary and notes may echo the failure's text (it read it), so they are
- * event text: the summary as a fenced block, notes and paths through `inert`.
+ * The draft PR's body. The proposer's summary, hypothesis and notes may echo the failure's text (it read it), so
+ * they are event text: fenced, or through `inert`. Every changed file is listed with its risk tier.
  */
 export function renderPullBody(view: ClusterView, issueNumber: number, proposal: Proposal, tier: RiskTier, riskNotes: readonly string[]): string {
   return [
@@ -20,12 +25,20 @@ export function renderPullBody(view: ClusterView, issueNumber: number, proposal:
     "## What this adds",
     fence(proposal.summary),
     "",
-    proposal.files.map((f) => `- ${code(f.path)}`).join("\n"),
+    "| file | tier | why |",
+    "|---|---|---|",
+    ...proposal.files.map((f) => {
+      const t = fileTier(f.path);
+      return `| ${code(f.path)} | ${t.tier} | ${plain(t.why)} |`;
+    }),
     "",
     "## Reasoning",
     proposal.source === "proposer"
-      ? "The configured fix proposer suggested the change above from the failure's sanitised details; it was validated as a structured patch before use."
+      ? `The configured fix proposer read the repository at ${code(proposal.commit ?? "the failing commit")} and proposed the search/replace edits above; each applied exactly once to the file as it was shown, and was validated as data before use.`
       : "A replay fixture: the redacted event that reproduced the failure, with the expected behaviour once fixed. It gives a fix a regression test to pass.",
+    ...(proposal.rootCause ? ["", `Root-cause hypothesis (confidence ${proposal.rootCause.confidence.toFixed(2)}):`, fence(proposal.rootCause.hypothesis)] : []),
+    "",
+    proposerLine(proposal),
     "",
     ...proposal.notes.map((n) => `> ${plain(n)}\n`),
     `## Risk: **${tier}**`,
@@ -36,12 +49,14 @@ export function renderPullBody(view: ClusterView, issueNumber: number, proposal:
 }
 
 /** The issue comment when the proposed change is above `riskPolicy.maxRiskTier`. */
-export function renderRiskTooHighComment(tier: RiskTier, maxRiskTier: RiskTier, notes: readonly string[], summary: string): string {
+export function renderRiskTooHighComment(tier: RiskTier, maxRiskTier: RiskTier, notes: readonly string[], proposal: Proposal): string {
   return [
     `daemon-hotfix did not open a PR for this failure: the proposed change is **${tier}** risk, above the allowed \`riskPolicy.maxRiskTier: ${maxRiskTier}\`.`,
     "",
     notes.map((n) => `- ${plain(n)}`).join("\n"),
     "",
-    summary ? `Proposal:\n\n${fence(summary)}` : "",
+    proposal.summary ? `Proposal:\n\n${fence(proposal.summary)}` : "",
+    "",
+    proposerLine(proposal),
   ].join("\n");
 }

@@ -101,7 +101,7 @@ describe("privacy across owners (issue 12)", () => {
     const deliveryId = crypto.randomUUID();
     const lines = [`INFO handling ${reporter}/private-roadmap#77`, "INFO Dispatching plugin | plugin=the-plugin", `ERROR plugin failed for actor ${reporter}-dev`];
     // PR mode from the operator for the marketplace: the replay fixture is committed into the foreign repo.
-    const operator = marketplaceOperator(market, { modes: ["issue", "pr"] }, { prRepos: [`${market}/*`] });
+    const operator = marketplaceOperator(market, { modes: ["issue", "pr"], riskPolicy: { minOccurrences: 1 } }, { prRepos: [`${market}/*`] });
     const [answer] = await deliver([{ payload: { ...failureOf(repo, `${reporter}/private-roadmap`, { actor: `${reporter}-dev`, deliveryId, lines }), installation: { id: 777_123_456 } } }], operator);
     await eventually(() => github.issues(repo), (issues) => issues.length === 1);
     const pulls = await eventually(async () => (await (await fetch(`${GITHUB_API}/_double/pulls?repo=${encodeURIComponent(repo)}`)).json()) as unknown[], (list) => list.length === 1);

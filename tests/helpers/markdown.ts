@@ -8,9 +8,9 @@ import { Lexer, type Token, type Tokens } from "marked";
 /** The only links a rendered body may hold: github.com pages rebuilt from validated owner/repo and numbers. */
 const GITHUB_LINK = /^https:\/\/github\.com\/[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}\/(?:(?:issues|pull)\/\d+|actions\/runs\/\d+(?:\/(?:job|attempts)\/\d+)?|runs\/\d+|commit\/[0-9a-f]{7,40}|compare\/[0-9a-f]{7,40}\.\.\.[0-9a-f]{7,40})$/;
 /** The HTML daemon-hotfix writes itself. */
-const OUR_HTML = [/^<!-- daemon-hotfix:fingerprint=[0-9a-f]{40} -->\s*$/, /^<details><summary>Stored event \(redacted\)<\/summary>\s*$/, /^<\/details>\s*$/, /^<\/?sub>$/];
+const OUR_HTML = [/^<!-- daemon-hotfix:fingerprint=[0-9a-f]{40} -->\s*$/, /^<!-- daemon-hotfix:note=[0-9a-f]{40} -->\s*$/, /^<details><summary>Stored event \(redacted\)<\/summary>\s*$/, /^<\/details>\s*$/, /^<\/?sub>$/];
 /** The headings daemon-hotfix writes, with their code spans (event text) taken out. */
-const OUR_HEADINGS = new Set(["<code> is failing", "Error", "Log trail", "Correlation ids (latest first)", "Reproduce", "Suggested next actions", "What this adds", "Reasoning", "Risk: low", "Risk: medium", "Risk: high", "What broke", "Error annotations", "Log excerpt", "Broken between"]);
+const OUR_HEADINGS = new Set(["<code> is failing", "Error", "Log trail", "Correlation ids (latest first)", "Reproduce", "Suggested next actions", "What this adds", "Reasoning", "Risk: low", "Risk: medium", "Risk: high", "What broke", "Error annotations", "Log excerpt", "Broken between", "daemon-hotfix: root-cause hypothesis"]);
 /** A GitHub mention (user or team) or an email that GitHub would autolink, in text outside code. */
 const MENTION = /(?:^|[^A-Za-z0-9_`])@[A-Za-z0-9]/;
 

@@ -93,7 +93,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const migrate = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: ROOT, env, encoding: "utf8" });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stdout}${migrate.stderr}`);
   let output = "";
-  const child = spawn(WRANGLER, ["dev", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--env-file", envFile, "--log-level", "warn"], {
+  const child = spawn(WRANGLER, ["dev", "--local", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist, "--env-file", envFile, "--log-level", "warn"], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,9 +1,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { PatchProposal } from "../../shared/autofix/proposal";
+import { proposalOf } from "../../shared/autofix/proposal";
 import { autoMergeAllowed, isSafePath, RISK_LIMITS, riskTier } from "../../shared/autofix/risk";
-import { buildProposal } from "../../workers/autofix/build-proposal";
-import { FixtureOnlyProposer, type FixProposer } from "../../workers/autofix/proposers";
 import type { ClusterView } from "../../shared/cluster-view";
 import { toFailure } from "../../shared/convert";
 import { Settings } from "../../shared/settings";
@@ -28,6 +26,8 @@ describe("risk tier (deterministic, from the change alone)", () => {
     [[f("tests/package.json")], "high"],
     [[f("src/handlers/start.ts")], "high"],
     [[f(".github/workflows/compute.yml")], "high"],
+    [[f(".github/dependabot.yml")], "high"],
+    [[f("tests/yarn.lock")], "high"],
     [[f("package.json")], "high"],
     [[f("wrangler.toml")], "high"],
   ] as const)("%o → %s", (files, tier) => {
@@ -60,28 +60,32 @@ function view(): ClusterView {
   const sample = { ...c.failure, eventId: "e".repeat(32) };
   return { fingerprint: "a".repeat(40), grouping: "v2", repo: sample.target.repo, sample, latest: { occurredAt: sample.occurredAt, message: sample.message, status: sample.status }, total: 1, firstSeen: sample.occurredAt, lastSeen: sample.occurredAt, sinceComment: 0, sinceCommentFrom: sample.occurredAt, recent: [], refs: [] };
 }
-const answering = (answer: unknown): FixProposer => ({ name: "test", propose: async () => ({ ok: true, answer }) });
-
-describe("proposals", () => {
-  it("always carry the replay fixture; the default proposer adds nothing", async () => {
-    const proposal = await buildProposal(view(), new FixtureOnlyProposer());
+describe("proposals (the PR's change from the cluster's analysis)", () => {
+  it("without a proposer: the replay fixture alone", () => {
+    const proposal = proposalOf(view(), null);
     expect(proposal.source).toBe("fixture-only");
     expect(proposal.files.map((x) => x.path)).toEqual([".daemon-hotfix/fixtures/aaaaaaaaaaaa.json"]);
   });
 
-  it("use a proposer's answer only when it is a valid structured patch", async () => {
-    const ok = await buildProposal(view(), answering({ summary: "s", files: [f("tests/a.test.ts", "token ghp_abcdefghijklmnopqrstuvwxyz0123456789")], riskNotes: [] }));
+  it("with edits that all apply: the fixture plus the edited files; with any refused: the fixture alone and why", () => {
+    const base = {
+      proposer: { name: "fake", model: "m" },
+      commit: "c".repeat(40),
+      commitFrom: "test",
+      named: [],
+      chosen: [],
+      files: [],
+      proposal: { rootCause: { hypothesis: "h", files: ["src/a.ts"], confidence: 0.9 }, summary: "s", edits: [], newFiles: [], riskNotes: ["r"] },
+      createdMs: 0,
+      notePosted: true,
+    };
+    const ok = proposalOf(view(), { ...base, applied: { ok: true, files: [f("src/a.ts", "fixed")], hunks: 1, newFiles: 0 } });
     expect(ok.source).toBe("proposer");
-    expect(ok.files[1]?.content).not.toContain("ghp_abcdefghijklmnopqrstuvwxyz0123456789");
-    for (const bad of [null, "text", { summary: "s" }, { summary: "s", files: [f("../x")] }, { summary: "s", files: [], extra: 1 }]) {
-      const fallback = await buildProposal(view(), answering(bad));
-      expect(fallback.source).toBe("fixture-only");
-      expect(fallback.files).toHaveLength(1);
-      expect(fallback.notes.join(" ")).toMatch(/not a valid patch|replay fixture only/);
-    }
-  });
-
-  it("has a JSON-schema-describable shape", () => {
-    expect(v.safeParse(PatchProposal, { summary: "s", files: [], riskNotes: [] }).success).toBe(true);
+    expect(ok.files.map((x) => x.path)).toEqual([".daemon-hotfix/fixtures/aaaaaaaaaaaa.json", "src/a.ts"]);
+    expect(ok.by).toEqual({ name: "fake", model: "m" });
+    const refused = proposalOf(view(), { ...base, applied: { ok: false, reasons: ["edit 1 of src/a.ts: its search text occurs nowhere in the file at the commit"] } });
+    expect(refused.source).toBe("fixture-only");
+    expect(refused.files).toHaveLength(1);
+    expect(refused.notes[0]).toContain("occurs nowhere");
   });
 });

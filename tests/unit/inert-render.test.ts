@@ -1,3 +1,5 @@
+import type { AutofixAnalysis } from "../../shared/autofix/analysis";
+import { renderRootCauseNote } from "../../shared/render/note";
 import fc from "fast-check";
 import type { Token } from "marked";
 import { describe, expect, it } from "vitest";
@@ -112,14 +114,29 @@ describe("rendered issues, comments and PRs are inert (issue 13)", () => {
     fc.assert(
       fc.property(failureArb, fc.constantFrom<"low" | "medium" | "high">("low", "medium", "high"), (s, tier) => {
         const view = hostileView(s);
-        const proposal = { source: "proposer" as const, summary: s.message, files: [{ path: s.line, content: "" }], notes: [s.detail, s.actor] };
+        const proposal = { source: "proposer" as const, summary: s.message, files: [{ path: s.line, content: "" }], notes: [s.detail, s.actor], by: { name: s.actor, model: s.pluginId }, rootCause: { hypothesis: s.detail, confidence: 0.9, files: [s.line] } };
+        const analysis: AutofixAnalysis = {
+          proposer: { name: s.actor, model: s.pluginId },
+          commit: s.repo,
+          commitFrom: s.line,
+          named: [{ path: s.line, from: "message" }],
+          chosen: [s.line],
+          choiceProblem: s.message,
+          files: [{ path: s.line, why: "named", content: s.detail, size: 1, truncated: true, fromLine: 2 }],
+          proposal: { rootCause: { hypothesis: s.message, files: [s.line, s.repo], confidence: 0.8 }, summary: s.detail, edits: [], newFiles: [], riskNotes: [s.actor] },
+          applied: { ok: false, reasons: [s.message, s.line] },
+          createdMs: 0,
+          notePosted: false,
+        };
         const documents = [
           renderBody(view, { ...options, isNew: true }),
           renderBody(view, { ...options, isNew: false }),
           renderRecurrenceComment(view),
           renderReopenComment(view),
           renderPullBody(view, 3, proposal, tier, [s.pluginId, s.message]),
-          renderRiskTooHighComment(tier, "low", [s.line, s.repo], s.message),
+          renderRiskTooHighComment(tier, "low", [s.line, s.repo], proposal),
+          renderRootCauseNote(view.fingerprint, analysis, { minConfidence: 0.7, prMode: true }),
+          renderRootCauseNote(view.fingerprint, { ...analysis, proposal: null, problem: s.message }, { minConfidence: 0.7, prMode: false }),
         ];
         for (const document of documents) expect(liveElements(lex(document)), document).toEqual([]);
       }),

@@ -25,7 +25,7 @@ describe("settings read leniently", () => {
 
   it("reads a nested object key by key", () => {
     const { settings, warnings } = read({ riskPolicy: { autoMerge: true, maxAutofixPerDay: -1, autoMerg: false } });
-    expect(settings.riskPolicy).toEqual({ autoMerge: true, maxAutofixPerDay: 3, maxRiskTier: "low" });
+    expect(settings.riskPolicy).toEqual({ autoMerge: true, maxAutofixPerDay: 3, maxRiskTier: "low", minOccurrences: 3, minConfidence: 0.7 });
     expect(warnings.map((w) => [w.path, w.key])).toEqual([
       ["settings.riskPolicy.maxAutofixPerDay", "riskPolicy.maxAutofixPerDay"],
       ["settings.riskPolicy.autoMerg", "riskPolicy.autoMerg"],

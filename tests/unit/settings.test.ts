@@ -8,7 +8,7 @@ describe("settings", () => {
     expect(v.parse(Settings, {})).toEqual({
       enabled: true,
       modes: ["issue"],
-      riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" },
+      riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low", minOccurrences: 3, minConfidence: 0.7 },
       issueLabels: [],
       notify: [],
       allowlistRepos: [],

@@ -87,7 +87,7 @@ describe("PR mode gate (issue 12)", () => {
     expect(refused.settings.modes).toEqual(["issue"]);
     const byOperator = gatePrMode(wanted, { repo: "acme/plugin", failure: pluginError("mallory/app"), prRepos: ["acme/*"], operator });
     expect(byOperator.settings.modes).toEqual(["issue", "pr"]);
-    expect(byOperator.settings.riskPolicy).toEqual({ autoMerge: false, maxRiskTier: "low", maxAutofixPerDay: 1 });
+    expect(byOperator.settings.riskPolicy).toEqual({ autoMerge: false, maxRiskTier: "low", maxAutofixPerDay: 1, minOccurrences: 3, minConfidence: 0.7 });
     const byReporter = gatePrMode(wanted, { repo: "acme/plugin", failure: pluginError("acme/app"), prRepos: ["acme/*"], operator });
     expect(byReporter.settings.riskPolicy).toEqual(wanted.riskPolicy);
   });

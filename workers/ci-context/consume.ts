@@ -29,7 +29,7 @@ export async function consumeCiContext(batch: MessageBatch<unknown>, env: Env): 
     metrics,
     pending,
     route: (failure, rules) => route(failure, rules),
-    clusterSettings: (settings, failure) => clusterSettings(settingsFor(env, settings, failure)),
+    clusterSettings: (settings, failure) => clusterSettings(settingsFor(env, settings, failure), env),
   };
   const seen = new Set<string>();
   await Promise.all(

@@ -56,9 +56,33 @@ export interface Config {
    * (0: at once, per request).
    */
   metricsFlushMs: number;
-  autofix: { apiUrl: string; model: string; apiKey: string } | null;
+  /**
+   * The fix proposer (issue 17): `AUTOFIX_PROVIDER` `openai-compatible` (AUTOFIX_API_URL, AUTOFIX_MODEL,
+   * AUTOFIX_API_KEY; the default when AUTOFIX_API_URL and AUTOFIX_MODEL are set) or `workers-ai` (the `AI` binding,
+   * AUTOFIX_MODEL or `DEFAULT_WORKERS_AI_MODEL`); null: none (PRs carry the replay fixture only, no note).
+   */
+  autofix: AutofixConfig | null;
   /** Everything wrong with the configuration, in words an operator can act on (the kernel key is checked apart: it needs crypto). */
   problems: string[];
+}
+
+export type AutofixConfig = { provider: "openai-compatible"; apiUrl: string; model: string; apiKey: string } | { provider: "workers-ai"; model: string };
+
+/** Workers AI's model when AUTOFIX_MODEL is empty: one that answers in JSON mode (a JSON schema). */
+export const DEFAULT_WORKERS_AI_MODEL = "@cf/meta/llama-3.3-70b-instruct-fp8-fast";
+
+/** The proposer `AUTOFIX_PROVIDER` and its vars describe, or the problem with them (named by /healthz). */
+function autofixConfig(env: Env): { autofix: AutofixConfig | null; problem?: string } {
+  const provider = (env.AUTOFIX_PROVIDER ?? "").trim();
+  const model = (env.AUTOFIX_MODEL ?? "").trim();
+  if (provider === "workers-ai") {
+    if (!env.AI) return { autofix: null, problem: "AUTOFIX_PROVIDER is workers-ai but the Worker has no AI binding ([ai] in wrangler.toml): no fix proposer" };
+    return { autofix: { provider: "workers-ai", model: model || DEFAULT_WORKERS_AI_MODEL } };
+  }
+  if (provider !== "" && provider !== "openai-compatible") return { autofix: null, problem: `AUTOFIX_PROVIDER must be openai-compatible or workers-ai (got ${JSON.stringify(provider.slice(0, 40))}): no fix proposer` };
+  if (env.AUTOFIX_API_URL && model) return { autofix: { provider: "openai-compatible", apiUrl: env.AUTOFIX_API_URL, model, apiKey: env.AUTOFIX_API_KEY ?? "" } };
+  if (provider === "openai-compatible") return { autofix: null, problem: "AUTOFIX_PROVIDER is openai-compatible but AUTOFIX_API_URL or AUTOFIX_MODEL is empty: no fix proposer" };
+  return { autofix: null };
 }
 
 /** Default per-repo ingest limit: 600 events/min sustained, bursts of 120. */
@@ -103,6 +127,8 @@ export function configOf(env: Env): Config {
   const shortName = env.MANIFEST_SHORT_NAME?.trim() || DEFAULT_MANIFEST_SHORT_NAME;
   const shortNameUsable = repoFromShortName(shortName) !== null;
   if (!shortNameUsable) problems.push(`MANIFEST_SHORT_NAME is not owner/repo@ref (the manifest says ${DEFAULT_MANIFEST_SHORT_NAME})`);
+  const autofix = autofixConfig(env);
+  if (autofix.problem) problems.push(autofix.problem);
   const config: Config = {
     kernel: { publicKeyPem: env.KERNEL_PUBLIC_KEY || null },
     adminToken: env.ADMIN_TOKEN || null,
@@ -129,7 +155,7 @@ export function configOf(env: Env): Config {
     retryBaseSeconds: nonNegative(env.RETRY_BASE_SECONDS, 2),
     grouping: { transitionDays: nonNegative(env.GROUPING_TRANSITION_DAYS, DEFAULT_TRANSITION_DAYS) },
     metricsFlushMs: Math.min(30, nonNegative(env.METRICS_FLUSH_SECONDS, 2)) * 1000,
-    autofix: env.AUTOFIX_API_URL && env.AUTOFIX_MODEL ? { apiUrl: env.AUTOFIX_API_URL, model: env.AUTOFIX_MODEL, apiKey: env.AUTOFIX_API_KEY ?? "" } : null,
+    autofix: autofix.autofix,
     problems,
   };
   cache.set(env, config);

@@ -28,8 +28,9 @@ export function backoffSeconds(attempts: number, base = 2): number {
   return Math.min(900, Math.max(1, Math.round(base ** Math.min(attempts, 12))));
 }
 
-export function clusterSettings(settings: Settings): ClusterSettings {
-  return { windowMinutes: settings.windowMinutes, updateIntervalSeconds: settings.updateIntervalSeconds, issueLabels: settings.issueLabels, notify: settings.notify, modes: settings.modes, riskPolicy: settings.riskPolicy };
+/** What a cluster keeps of the settings; `proposer`: whether this deployment has a fix proposer (its note is due then). */
+export function clusterSettings(settings: Settings, env: Env): ClusterSettings {
+  return { windowMinutes: settings.windowMinutes, updateIntervalSeconds: settings.updateIntervalSeconds, issueLabels: settings.issueLabels, notify: settings.notify, modes: settings.modes, riskPolicy: settings.riskPolicy, proposer: configOf(env).autofix !== null };
 }
 
 /** A batch's messages for one fingerprint: counted by one call to its cluster. */
@@ -171,7 +172,7 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
   const group = groups.get(key.fingerprint) ?? { fingerprint: key.fingerprint, grouping: key.version, repo: resolved.failure.target.repo, entries: [], messages: [], unblock: false };
   groups.set(key.fingerprint, group);
   // The operator's floors, ceilings and PR gate apply to what the cluster is told; another owner's event never changes its settings (issue 12).
-  const settings = clusterSettings(resolved.settings);
+  const settings = clusterSettings(resolved.settings, ctx.env);
   const tenancy = { reporter: resolved.reporter, shapesSettings: resolved.ownsTarget };
   if (body.type === "failure") group.entries.push({ id: body.failure.eventId, failure: resolved.failure, settings, ...tenancy, lagFromMs: Date.parse(resolved.failure.occurredAt), receivedMs: Date.parse(resolved.failure.receivedAt) });
   else group.entries.push({ id: body.id, failure: resolved.failure, settings, ...tenancy, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt) });
@@ -198,7 +199,7 @@ export async function consumeFailures(batch: MessageBatch<unknown>, env: Env, gr
       metrics: ctx.metrics,
       pending: ctx.pending,
       route: (failure, rules) => ctx.route(failure, rules),
-      clusterSettings: (settings, failure) => clusterSettings(settingsFor(env, settings, failure)),
+      clusterSettings: (settings, failure) => clusterSettings(settingsFor(env, settings, failure), env),
       queue: batch.queue,
       retry: (message, error) => retryLater(message, error, ctx),
     })),

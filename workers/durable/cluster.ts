@@ -17,9 +17,10 @@ export const FLUSH_PENDING_MS = 60_000;
 export const DEFAULT_REQUEST_MS = 15_000;
 /**
  * The most GitHub requests one step makes (a create may list 5 pages of issues and close duplicates; a PR step
- * reads the repo, writes blobs, a tree, a commit, a branch, the PR, labels, a comment and GraphQL mutations).
+ * reads the repo — its tree and up to 10 files at the failing commit — asks the proposer twice, posts the root-cause
+ * note, writes blobs, a tree, a commit, a branch, the PR, labels, a comment and GraphQL mutations).
  */
-export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 30, digest: 1 };
+export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 45, digest: 1 };
 
 /** A lease outlives the longest step it covers: every request of the step at its longest, plus a margin. */
 export function leaseMsFor(kind: PlanKind, requestMs = DEFAULT_REQUEST_MS): number {
@@ -156,6 +157,8 @@ export class ClusterObject extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
       // Grouping upgrades: this fingerprint's failure was already a cluster under the previous version (issue 18).
       this.sql.exec(`CREATE TABLE IF NOT EXISTS link (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL, grouping TEXT NOT NULL, linked_ms INTEGER NOT NULL)`);
+      // Auto-fix (issue 17): the cluster's analysis — context read at the failing commit, the proposal, whether its note is posted.
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS autofix_analysis (id INTEGER PRIMARY KEY CHECK (id = 1), analysis TEXT NOT NULL, updated_ms INTEGER NOT NULL)`);
       // Every alarm forgets old ids by time and asks for the oldest: without this index, a scan of every id.
       this.sql.exec(`CREATE INDEX IF NOT EXISTS events_seen_ms ON events (seen_ms)`);
       const row = this.sql.exec<{ state: string }>(`SELECT state FROM cluster WHERE id = 1`).toArray()[0];
@@ -209,6 +212,19 @@ export class ClusterObject extends DurableObject<Env> {
     this.save(state);
     const snapshot = isNew ? this.snapshot() : null;
     return { fresh, total: state.total, flush, ...(snapshot ? { snapshot } : {}) };
+  }
+
+  /**
+   * The auto-fix analysis made for this cluster (JSON of `AutofixAnalysis`), or null: made once per cluster, so a
+   * retried PR step reuses its context and proposal and the root-cause note is posted once. Storage only: the
+   * consumer does the reading and the writing.
+   */
+  autofixAnalysis(): string | null {
+    return this.sql.exec<{ analysis: string }>(`SELECT analysis FROM autofix_analysis WHERE id = 1`).toArray()[0]?.analysis ?? null;
+  }
+
+  storeAutofixAnalysis(analysis: string, nowMs: number): void {
+    this.sql.exec(`INSERT INTO autofix_analysis (id, analysis, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET analysis = excluded.analysis, updated_ms = excluded.updated_ms`, analysis, nowMs);
   }
 
   /** The step due now, for a flush message; null when none is due (or another holder has it in hand). */

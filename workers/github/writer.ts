@@ -119,6 +119,31 @@ export class GitHubWriter {
     return { sha: ref.object.sha, treeSha: commit.tree.sha };
   }
 
+  /** The commit a ref or SHA names, and its tree (for reading the repo as it was when the failure happened). */
+  async commitAt(repo: string, ref: string): Promise<{ sha: string; treeSha: string }> {
+    if (!/^[0-9a-f]{40}$/i.test(ref)) return this.headOf(repo, ref);
+    const [owner, name] = split(repo);
+    const { data: commit } = await this.read(`GET /repos/${repo}/git/commits/${ref}`, () => this.octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { owner, repo: name, commit_sha: ref }));
+    return { sha: commit.sha, treeSha: commit.tree.sha };
+  }
+
+  /** Every file (blob) of a tree, recursively: path, size and blob SHA; `truncated` when GitHub cut the listing. */
+  async treeFiles(repo: string, treeSha: string): Promise<{ files: Array<{ path: string; size: number; sha: string }>; truncated: boolean }> {
+    const [owner, name] = split(repo);
+    const { data } = await this.read(`GET /repos/${repo}/git/trees/${treeSha}?recursive=1`, () => this.octokit.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", { owner, repo: name, tree_sha: treeSha, recursive: "1" }));
+    const files = data.tree.flatMap((e) => (e.type === "blob" && e.path && e.sha ? [{ path: e.path, size: e.size ?? 0, sha: e.sha }] : []));
+    return { files, truncated: data.truncated };
+  }
+
+  /** A blob's text (UTF-8), or null when it is binary. */
+  async blobText(repo: string, sha: string): Promise<string | null> {
+    const [owner, name] = split(repo);
+    const { data } = await this.read(`GET /repos/${repo}/git/blobs/${sha}`, () => this.octokit.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", { owner, repo: name, file_sha: sha }));
+    const raw = data.encoding === "base64" ? Uint8Array.from(atob((data.content ?? "").replace(/\s+/g, "")), (c) => c.charCodeAt(0)) : new TextEncoder().encode(data.content ?? "");
+    if (raw.includes(0)) return null;
+    return new TextDecoder().decode(raw);
+  }
+
   /** One commit on top of `parent` with `files` added or replaced (blobs, a tree over the parent's, the commit). */
   async commitFiles(repo: string, parent: { sha: string; treeSha: string }, files: ReadonlyArray<{ path: string; content: string }>, message: string): Promise<string> {
     const [owner, name] = split(repo);
