@@ -54,6 +54,20 @@ describe("configOf: Env as typed, validated configuration", () => {
     expect(c.problems.join("\n")).toContain("HOTFIX_POLICY.prRepos");
   });
 
+  it("the fix proposer: OpenAI-compatible from its vars, Workers AI through the AI binding, each problem named", () => {
+    const fakeAI = { run: async () => ({ response: "{}" }) };
+    const of = (vars: Record<string, unknown>) => configOf({ ...env, AUTOFIX_PROVIDER: "", AUTOFIX_API_URL: "", AUTOFIX_MODEL: "", AUTOFIX_API_KEY: "", ...vars } as unknown as Env);
+    expect(of({}).autofix).toBeNull();
+    expect(of({ AUTOFIX_API_URL: "https://ai.test/v1", AUTOFIX_MODEL: "m", AUTOFIX_API_KEY: "k" }).autofix).toEqual({ provider: "openai-compatible", apiUrl: "https://ai.test/v1", model: "m", apiKey: "k" });
+    expect(of({ AUTOFIX_PROVIDER: "workers-ai", AI: fakeAI }).autofix).toEqual({ provider: "workers-ai", model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast" });
+    expect(of({ AUTOFIX_PROVIDER: "workers-ai", AUTOFIX_MODEL: "@cf/x/y", AI: fakeAI }).autofix).toEqual({ provider: "workers-ai", model: "@cf/x/y" });
+    const noBinding = of({ AUTOFIX_PROVIDER: "workers-ai", AI: undefined });
+    expect(noBinding.autofix).toBeNull();
+    expect(noBinding.problems.join("\n")).toMatch(/AUTOFIX_PROVIDER is workers-ai but the Worker has no AI binding/);
+    expect(of({ AUTOFIX_PROVIDER: "anthropic" }).problems.join("\n")).toMatch(/AUTOFIX_PROVIDER must be openai-compatible or workers-ai/);
+    expect(of({ AUTOFIX_PROVIDER: "openai-compatible" }).problems.join("\n")).toMatch(/AUTOFIX_API_URL or AUTOFIX_MODEL is empty/);
+  });
+
   it("numbers: unusable values take their defaults; the GitHub URL loses trailing slashes", () => {
     const c = config({ GITHUB_WRITES_PER_MINUTE: "lots", GITHUB_WRITES_PER_HOUR: "-5", GITHUB_WRITE_SPACING_MS: "0", GITHUB_TIMEOUT_MS: "-1", RATE_LIMIT_BURST: "2.7", RETRY_BASE_SECONDS: "", GITHUB_API_URL: "https://ghe.example.test/api/v3//" });
     expect(c.github.writeBudget).toEqual({ perMinute: 80, perHour: 500, spacingMs: 0 });
