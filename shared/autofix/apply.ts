@@ -6,6 +6,9 @@ import { isDependencyFile, isGithubPath, isSafePath, isTestOrFixture, type Propo
 /** What became of a proposal's edits: the files they give (all applied), or why none is used. */
 export type Applied = { ok: true; files: ProposedFile[]; hunks: number; newFiles: number } | { ok: false; reasons: string[] };
 
+/** The most the files an accepted proposal gives may weigh together. */
+export const MAX_APPLIED_BYTES = 200_000;
+
 /** How often `needle` occurs in `text` (overlapping occurrences count: "exactly once" is meant strictly). */
 export function occurrences(text: string, needle: string): number {
   let count = 0;
@@ -67,5 +70,8 @@ export function applyProposal(proposal: EditProposal, shown: readonly ContextFil
   }
   if (reasons.length) return { ok: false, reasons };
   const files = [...[...edited.entries()].filter(([path, content]) => content !== byPath.get(path)?.content).map(([path, content]) => ({ path, content })), ...added];
+  // Bounded, so the cluster's stored analysis stays small (a change this large is high risk anyway).
+  const bytes = files.reduce((sum, f) => sum + new TextEncoder().encode(f.content).byteLength, 0);
+  if (bytes > MAX_APPLIED_BYTES) return { ok: false, reasons: [`the edited files come to ${bytes} bytes (more than ${MAX_APPLIED_BYTES})`] };
   return { ok: true, files, hunks: proposal.edits.length, newFiles: added.length };
 }

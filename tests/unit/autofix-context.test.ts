@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { applyProposal, occurrences } from "../../shared/autofix/apply";
+import { applyProposal, MAX_APPLIED_BYTES, occurrences } from "../../shared/autofix/apply";
 import { boundContext, CONTEXT_LIMITS, clipFile, contextBytes, type ContextFile, contextPlan, nearestTest } from "../../shared/autofix/context";
 import { namedPaths, parseToken, TreeIndex } from "../../shared/autofix/paths";
 import { fileChoicePrompt, proposalPrompt, quoted } from "../../shared/autofix/prompt";
@@ -126,6 +126,15 @@ describe("search/replace hunks: each applies exactly once to a file shown, or no
 
   it("allows a dependency manifest only with maxRiskTier high", () => {
     expect(applyProposal(proposal([{ path: "package.json", search: '"p"', replace: '"q"' }]), files, { ...input, maxRiskTier: "high" }).ok).toBe(true);
+  });
+
+  it("refuses a change whose edited files weigh more than MAX_APPLIED_BYTES in all", () => {
+    const many = Array.from({ length: 12 }, (_, i) => `line-${i}`).join("\n");
+    const edits = Array.from({ length: 11 }, (_, i) => ({ path: "src/many.ts", search: `line-${i}\n`, replace: `${"z".repeat(20_000)}\n` }));
+    const applied = applyProposal(proposal(edits), [shown("src/many.ts", many)], input);
+    expect(applied.ok).toBe(false);
+    if (!applied.ok) expect(applied.reasons.join("\n")).toMatch(new RegExp(`more than ${MAX_APPLIED_BYTES}`));
+    expect(applyProposal(proposal(edits.slice(0, 2)), [shown("src/many.ts", many)], input).ok).toBe(true);
   });
 
   it("counts occurrences strictly (overlapping ones too)", () => {
