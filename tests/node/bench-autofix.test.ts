@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { CASES } from "../../bench/autofix/cases.ts";
 
 describe("npm run bench:autofix (issue 17)", () => {
-  it("runs the whole pipeline offline on every case and reports context files, hunks applied and the check", () => {
+  it("runs the whole pipeline offline on every case and reports context files, hunks applied and the check", { timeout: 180_000 }, () => {
     const dir = mkdtempSync(join(os.tmpdir(), "bench-autofix-"));
     try {
       const out = join(dir, "results.md");
