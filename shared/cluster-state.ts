@@ -4,6 +4,9 @@ import { MAX_RECENT, occurrenceOf } from "./cluster-view";
 import { type BrokenBetween, foldBrokenBetween } from "./ci-context/broken-between";
 import { CiCommit } from "./ci-context/schema";
 import { FailureEvent } from "./failure-event";
+import { dailySeries, hourlySeries } from "./lifecycle/activity";
+import { DEFAULT_FILE_AFTER } from "./lifecycle/file-after";
+import { closureOnClose, emptyLifecycle, greenRefusal, Lifecycle, lifecycleOf, type Recurrence, recordOccurrence, recurrenceAfterClose, type Resolution } from "./lifecycle/lifecycle";
 import { utcDay } from "./utc-day";
 
 /** The part of the settings a cluster needs (from the newest event). */
@@ -26,8 +29,17 @@ export const ClusterSettings = v.object({
   ),
   /** A fix proposer is configured (the consumer's `AUTOFIX_*`): the root-cause note is due even without PR mode. */
   proposer: v.optional(v.boolean()),
+  /** Issue 15's lifecycle settings (absent — clusters stored before it —: the defaults, see `lifecycleSettings`). */
+  autoClose: v.optional(v.boolean()),
+  fileAfter: v.optional(v.object({ occurrences: v.number(), withinMinutes: v.number() })),
+  resolveAfterQuietDays: v.optional(v.number()),
 });
 export type ClusterSettings = v.InferOutput<typeof ClusterSettings>;
+
+/** The lifecycle settings of a cluster, defaults filled in (`autoClose` true, `fileAfter` 1 in 60, 7 quiet days). */
+export function lifecycleSettings(settings: ClusterSettings): { autoClose: boolean; fileAfter: { occurrences: number; withinMinutes: number }; resolveAfterQuietDays: number } {
+  return { autoClose: settings.autoClose ?? true, fileAfter: settings.fileAfter ?? { ...DEFAULT_FILE_AFTER }, resolveAfterQuietDays: settings.resolveAfterQuietDays ?? 7 };
+}
 
 const OccurrenceSchema = v.object({
   at: v.string(),
@@ -47,7 +59,7 @@ export const IssueState = v.object({
 });
 export type IssueState = v.InferOutput<typeof IssueState>;
 
-export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh", "pr", "digest"]);
+export const PlanKind = v.picklist(["create", "update", "comment", "reopen", "refresh", "pr", "digest", "resolve", "mention"]);
 export type PlanKind = v.InferOutput<typeof PlanKind>;
 
 export const Autofix = v.object({
@@ -127,10 +139,13 @@ export const ClusterState = v.object({
   digest: v.optional(v.nullable(v.object({ day: v.string(), base: v.number(), reported: v.number() })), null),
   /** CI failures: the first failing commit of the current red streak and the last passing one before it. */
   brokenBetween: v.optional(v.object({ firstRed: CiCommit, lastGreen: v.optional(CiCommit) })),
+  /** Issue 15: fileAfter, versions, activity, an owed close, how the issue was closed (absent: stored before it). */
+  lifecycle: v.optional(v.nullable(Lifecycle), null),
 });
 export type ClusterState = v.InferOutput<typeof ClusterState>;
 
-export function clusterView(state: ClusterState): ClusterView {
+export function clusterView(state: ClusterState, nowMs = Date.parse(state.lastSeen)): ClusterView {
+  const lc = lifecycleOf(state.lifecycle);
   return {
     fingerprint: state.fingerprint,
     grouping: state.grouping,
@@ -145,6 +160,9 @@ export function clusterView(state: ClusterState): ClusterView {
     recent: state.recent as Occurrence[],
     refs: state.refs,
     reporters: (state.reporters ?? []).length,
+    repos: lc.repos.length,
+    activity: { hourly: hourlySeries(lc.activity, nowMs), daily: dailySeries(lc.activity, nowMs) },
+    versions: lc.versions,
     ...(state.brokenBetween ? { brokenBetween: state.brokenBetween } : {}),
   };
 }
@@ -232,12 +250,15 @@ export function addOccurrence(state: ClusterState | null, input: OccurrenceInput
       retryAfterMs: null,
       digest: null,
       ...withBrokenBetween(brokenBetweenWith(undefined, failure)),
+      lifecycle: recordOccurrence(emptyLifecycle(), failure, count, lifecycleSettings(input.settings).fileAfter),
     };
   }
   const newest = Date.parse(failure.occurredAt) >= Date.parse(state.lastSeen);
+  const settings = input.shapesSettings === false ? state.settings : input.settings;
   return {
     ...state,
-    settings: input.shapesSettings === false ? state.settings : input.settings,
+    settings,
+    lifecycle: recordOccurrence(lifecycleOf(state.lifecycle), failure, count, lifecycleSettings(settings).fileAfter),
     reporters: withReporter(state.reporters ?? [], input.reporter),
     latest: newest ? { occurredAt: failure.occurredAt, message: failure.message, status: failure.status } : state.latest,
     recent: [...state.recent, occurrence].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).slice(-MAX_RECENT),
@@ -272,6 +293,8 @@ export function decide(state: ClusterState, nowMs: number): Decision {
   const retryAfter = state.retryAfterMs ?? null;
   if (retryAfter !== null && nowMs < retryAfter) return { wakeAtMs: retryAfter };
   if (!state.issue) {
+    // fileAfter: no issue until the failure was seen often enough within its window (every occurrence still counted).
+    if (!lifecycleOf(state.lifecycle).fileDue) return null;
     const digest = state.digest ?? null;
     // In a digest: counted there — unless it recurred on a later UTC day, which may give it an issue of its own.
     if (digest && utcDay(state.lastEventMs) <= digest.day) return state.total > digest.reported ? { kind: "digest" } : null;
@@ -287,12 +310,21 @@ export function decide(state: ClusterState, nowMs: number): Decision {
       const due = state.lastRefreshMs + windowMs;
       return nowMs >= due ? { kind: "refresh" } : { wakeAtMs: due };
     }
-    // Closed as completed: reopen when the failure was seen after the close (an occurrence from before the
-    // close that arrives late does not reopen it).
-    const closedAt = state.issue.closedAt ? Date.parse(state.issue.closedAt) : 0;
-    return Date.parse(state.lastSeen) > closedAt ? { kind: "reopen" } : null;
+    // Closed as completed: reopen when the failure came back after the close on a version new since then (an
+    // occurrence from before the close that arrives late does not reopen it); a re-run of an old version is counted
+    // and mentioned once per window, not reopened.
+    const recurrence = recurrenceOf(state);
+    if (recurrence.kind === "regression") return { kind: "reopen" };
+    if (recurrence.kind === "old") {
+      const mentioned = lifecycleOf(state.lifecycle).mentioned;
+      if (state.total <= mentioned.total) return null;
+      const due = mentioned.atMs + windowMs;
+      return nowMs >= due ? { kind: "mention" } : { wakeAtMs: due };
+    }
+    return null;
   }
   if (state.pendingReopenComment) return { kind: "comment" };
+  if (state.lifecycle?.resolve) return { kind: "resolve" };
   if (wantsAutofix(state, nowMs)) return { kind: "pr" };
   const reassert = state.reassertAfterMs ?? null;
   if (reassert !== null) return nowMs >= reassert ? { kind: "update" } : { wakeAtMs: reassert };
@@ -315,6 +347,38 @@ export function updateAt(state: ClusterState): number {
   return Math.max(earliest, Math.min(lull, latest));
 }
 
+/** How the failure came back after its issue was closed (see shared/lifecycle/lifecycle.ts). */
+export function recurrenceOf(state: ClusterState): Recurrence {
+  const closedAt = state.issue?.closedAt ? Date.parse(state.issue.closedAt) : 0;
+  // Stored before issue 15 (no versions): any occurrence after the close reopens, as it always did.
+  if (!state.lifecycle) return Date.parse(state.lastSeen) > closedAt ? { kind: "regression", version: null } : { kind: "none" };
+  return recurrenceAfterClose(state.lifecycle, closedAt);
+}
+
+/**
+ * A passing run of the cluster's workflow on its branch: the open issue is to be closed (a `resolve` step), unless
+ * `greenRefusal` says why not. Pure; returns the state and the reason nothing changed, if so.
+ */
+export function withGreen(state: ClusterState, green: { run: CiCommit; workflow: string; branch?: string }): { state: ClusterState; refused: string | null } {
+  const lc = lifecycleOf(state.lifecycle);
+  const refused = greenRefusal({ lc, issueOpen: state.issue?.state === "open", autoClose: lifecycleSettings(state.settings).autoClose, isCi: state.sample.ci !== undefined, run: green.run });
+  if (refused) return { state, refused };
+  const resolve: Resolution = { by: "green", run: green.run, workflow: green.workflow, ...(green.branch !== undefined ? { branch: green.branch } : {}) };
+  return { state: { ...state, lifecycle: { ...lc, resolve, greenAt: green.run.at } }, refused: null };
+}
+
+/**
+ * GitHub's state of the cluster's issue, as an `issues.closed` / `issues.reopened` event told it: taken at once
+ * (closed as not planned → silenced, reopened → active). Another issue's event changes nothing. Pure.
+ */
+export function withMirroredIssue(state: ClusterState, issue: IssueState): { state: ClusterState; changed: boolean } {
+  if (!state.issue || state.issue.number !== issue.number) return { state, changed: false };
+  const lc = lifecycleOf(state.lifecycle);
+  if (issue.state === "open") return { state: { ...state, issue, lifecycle: { ...lc, closure: null, resolve: null } }, changed: true };
+  const closure = issue.stateReason === "completed" ? closureOnClose(lc, "person") : lc.closure;
+  return { state: { ...state, issue, pendingReopenComment: false, lifecycle: { ...lc, resolve: null, closure } }, changed: true };
+}
+
 /**
  * The auto-fix step is due for this open issue (issue 17): PR mode is on, or a fix proposer is configured (its
  * root-cause note); the cluster reached `riskPolicy.minOccurrences`; and nothing was decided yet — or the daily cap
@@ -332,7 +396,7 @@ export function wantsAutofix(state: ClusterState, nowMs: number): boolean {
 export type StepResult = IssueStepResult | DigestedStepResult;
 
 export interface IssueStepResult {
-  wrote: "created" | "found" | "updated" | "commented" | "reopened" | "refreshed" | "autofixed";
+  wrote: "created" | "found" | "updated" | "commented" | "reopened" | "refreshed" | "autofixed" | "resolved" | "mentioned";
   issue: IssueState;
   autofix?: Autofix;
 }
@@ -364,13 +428,37 @@ function stillSuspect(state: ClusterState, leaseIssuedMs: number): number | null
   return reassert !== null && leaseIssuedMs < reassert ? reassert : null;
 }
 
+/** The lifecycle after a step: a close remembered (ours, or a person's that a step read back), an owed close done. */
+function lifecycleAfter(state: ClusterState, result: IssueStepResult, nowMs: number): Lifecycle | null {
+  if (!state.lifecycle) return null;
+  const lc = state.lifecycle;
+  switch (result.wrote) {
+    case "resolved": {
+      const resolve = lc.resolve;
+      const closure = resolve?.by === "green" ? { by: "green" as const, version: resolve.run.sha, commitAt: resolve.run.at, ...(resolve.run.url ? { url: resolve.run.url } : {}) } : { ...closureOnClose(lc, "quiet"), by: "quiet" as const };
+      return { ...lc, resolve: null, closure };
+    }
+    case "mentioned":
+      return { ...lc, mentioned: { total: state.total, atMs: nowMs } };
+    case "reopened": {
+      const recurrence = recurrenceOf(state);
+      const version = recurrence.kind === "regression" ? recurrence.version : null;
+      return { ...lc, closure: null, resolve: null, regression: { version: version?.value ?? null, ...(version?.url ? { url: version.url } : {}) } };
+    }
+  }
+  const wasClosed = state.issue?.state === "closed";
+  if (result.issue.state === "closed" && !wasClosed) return { ...lc, resolve: null, closure: result.issue.stateReason === "completed" ? closureOnClose(lc, "person") : lc.closure };
+  if (result.issue.state === "open" && wasClosed) return { ...lc, closure: null };
+  return lc;
+}
+
 export function applyStep(state: ClusterState, result: StepResult, reflects: number, nowMs: number, leaseIssuedMs = nowMs): ClusterState {
   if (result.wrote === "digested") {
     // No issue was made: a later create starts afresh (no earlier attempt to look for).
     return { ...state, digest: { day: result.day, base: result.base, reported: reflects }, createAttempts: 0, createStartedMs: null, reassertAfterMs: null };
   }
   const now = new Date(nowMs).toISOString();
-  const next: ClusterState = { ...state, issue: result.issue };
+  const next: ClusterState = { ...state, issue: result.issue, lifecycle: lifecycleAfter(state, result, nowMs) };
   switch (result.wrote) {
     case "created":
       return { ...next, reflected: reflects, lastWriteMs: nowMs, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null, reassertAfterMs: null };
@@ -379,6 +467,10 @@ export function applyStep(state: ClusterState, result: StepResult, reflects: num
       return { ...next, reflected: 0, lastWriteMs: 0, windowStartMs: nowMs, commentedTotal: reflects, commentedAt: now, createStartedMs: null, reassertAfterMs: null };
     case "updated":
       return { ...next, reflected: reflects, lastWriteMs: nowMs, reassertAfterMs: stillSuspect(state, leaseIssuedMs) };
+    case "resolved":
+      return { ...next, reflected: reflects, lastWriteMs: nowMs, commentStartedMs: null, pendingReopenComment: false, reassertAfterMs: stillSuspect(state, leaseIssuedMs) };
+    case "mentioned":
+      return { ...next, issue: state.issue ?? result.issue, commentStartedMs: null };
     case "reopened":
       return { ...next, reflected: reflects, lastWriteMs: nowMs, pendingReopenComment: true, reassertAfterMs: stillSuspect(state, leaseIssuedMs) };
     case "commented":

@@ -1,5 +1,6 @@
 import type { BrokenBetween } from "./ci-context/broken-between";
 import type { FailureEvent } from "./failure-event";
+import type { SeenVersion } from "./lifecycle/versions";
 
 /** One occurrence's ids, kept for the issue's correlation table. */
 export interface Occurrence {
@@ -36,6 +37,12 @@ export interface ClusterView {
   reporters?: number;
   /** CI failures: "broken between" the last passing commit and the first failing one. */
   brokenBetween?: BrokenBetween;
+  /** How many distinct trigger repos reported it (absent: unknown). */
+  repos?: number;
+  /** Occurrences per hour (the last 24) and per UTC day (the last 14), oldest first: the issue's sparklines. */
+  activity?: { hourly: number[]; daily: number[] };
+  /** The refs and commits the failure was seen on (issue 15). */
+  versions?: SeenVersion[];
 }
 
 export const MAX_RECENT = 10;

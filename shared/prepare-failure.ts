@@ -2,6 +2,7 @@ import type { GreenRun } from "./ci-context/stream-key";
 import { type ConvertContext, toFailure } from "./convert";
 import { hashKey } from "./delivery-key";
 import type { FailureEvent } from "./failure-event";
+import type { MirroredIssue } from "./lifecycle/issue-event";
 import { loopReason, type SelfIdentity, selfFailureReason } from "./policy";
 import { createRedactor } from "./redact";
 import type { SettingsWarning } from "./settings-leniency";
@@ -28,6 +29,8 @@ export type Prepared =
   | { outcome: "ignored"; reason: string }
   /** A passing CI run: its stream's new last green commit (redacted). */
   | { outcome: "green"; green: GreenRun }
+  /** An issue daemon-hotfix filed was closed or reopened on GitHub. */
+  | { outcome: "mirror"; mirror: MirroredIssue }
   | { outcome: "invalid"; issues: FieldIssue[] };
 
 /**

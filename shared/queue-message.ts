@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { CiCommit } from "./ci-context/schema";
 import { FailureEvent } from "./failure-event";
 import { Settings } from "./settings";
 
@@ -66,8 +67,38 @@ export type DigestFlushMessage = v.InferOutput<typeof DigestFlushMessage>;
 export const WritesMessage = v.variant("type", [FlushMessage, DigestFlushMessage]);
 export type WritesMessage = v.InferOutput<typeof WritesMessage>;
 
-/** Every message of the events queue (counting). */
-export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, FlushMessage]);
+/**
+ * A passing CI run whose stream has open issues (issue 15): each of those clusters is told, and closes its issue
+ * (a `resolve` step on the writes queue). Ingest sends it only when the stream's index names open issues.
+ */
+export const GreenMessage = v.object({
+  version: v.literal(1),
+  type: v.literal("green"),
+  stream: v.pipe(v.string(), v.minLength(1), v.maxLength(1_200)),
+  fingerprints: v.pipe(v.array(FingerprintHex), v.minLength(1), v.maxLength(100)),
+  workflow: v.pipe(v.string(), v.maxLength(500)),
+  branch: v.optional(v.pipe(v.string(), v.maxLength(500))),
+  run: CiCommit,
+});
+export type GreenMessage = v.InferOutput<typeof GreenMessage>;
+
+/** An `issues.closed` / `issues.reopened` of an issue daemon-hotfix filed: its cluster takes GitHub's state (issue 15). */
+export const MirrorMessage = v.object({
+  version: v.literal(1),
+  type: v.literal("mirror"),
+  fingerprint: FingerprintHex,
+  repo: v.pipe(v.string(), v.regex(/^[^/\s]+\/[^/\s]+$/)),
+  issue: v.object({
+    number: v.pipe(v.number(), v.integer(), v.minValue(1)),
+    state: v.picklist(["open", "closed"]),
+    stateReason: v.nullable(v.pipe(v.string(), v.maxLength(50))),
+    closedAt: v.nullable(v.pipe(v.string(), v.maxLength(64))),
+  }),
+});
+export type MirrorMessage = v.InferOutput<typeof MirrorMessage>;
+
+/** Every message of the events queue (counting, and the lifecycle events of issue 15). */
+export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, FlushMessage, GreenMessage, MirrorMessage]);
 
 /**
  * A CI stream asking for its due step (sent on the CI-context queue, the only place GitHub is read for what broke):

@@ -69,6 +69,18 @@ export const Settings = v.object({
   pluginRepos: v.optional(v.pipe(v.record(v.pipe(v.string(), v.url()), RepoFullName), v.description("plugin URL → owner/repo")), {}),
   fallbackRepo: v.optional(v.pipe(RepoFullName, v.description("where failures of a plugin with no known repo go"))),
   fingerprintRules: v.optional(v.pipe(v.array(FingerprintRule), v.maxLength(50)), []),
+  autoClose: v.optional(v.pipe(v.boolean(), v.description("close a CI failure's issue as completed when the same workflow (or check) passes on the same branch again")), true),
+  fileAfter: v.optional(
+    v.pipe(
+      v.object({
+        occurrences: v.optional(v.pipe(Int(1, 100), v.description("occurrences needed before the issue is filed")), 1),
+        withinMinutes: v.optional(v.pipe(Int(1, 10080), v.description("…within this many minutes")), 60),
+      }),
+      v.description("no issue until a failure was seen `occurrences` times within `withinMinutes` (every occurrence is still counted)"),
+    ),
+    {},
+  ),
+  resolveAfterQuietDays: v.optional(v.pipe(Int(1, 365), v.description("a plugin failure quiet this many days after its plugin's ref or commit changed is closed as completed")), 7),
   keepRawPayload: v.optional(v.pipe(v.boolean(), v.description("keep the redacted raw event with the failure (off by default)")), false),
 });
 export type Settings = v.InferOutput<typeof Settings>;

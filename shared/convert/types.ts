@@ -1,5 +1,6 @@
 import type { GreenRun } from "../ci-context/stream-key";
 import type { FailureEvent } from "../failure-event";
+import type { MirroredIssue } from "../lifecycle/issue-event";
 import type { Redactor } from "../redact";
 import type { Settings } from "../settings";
 import type { SettingsWarning } from "../settings-leniency";
@@ -30,4 +31,6 @@ export type Conversion =
   | { outcome: "ignored"; reason: string }
   /** A passing CI run on a watched branch: recorded as its stream's last green commit, nothing enqueued. */
   | { outcome: "green"; green: GreenRun }
+  /** `issues.closed` / `issues.reopened` of an issue daemon-hotfix filed: its cluster takes the state at once. */
+  | { outcome: "mirror"; mirror: MirroredIssue }
   | { outcome: "invalid"; issues: FieldIssue[] };

@@ -2,8 +2,11 @@ import type { ClusterView } from "../cluster-view";
 import { LIMITS } from "../convert/text";
 import { nextActions } from "./advice";
 import { ciSections, rerunHint } from "./ci-section";
-import { cell, code, cut, fence, githubLink, title, when } from "./inert";
+import { cell, code, cut, fence, githubLink, plain, title, when } from "./inert";
 import { placementNote, reportedBy } from "./placement";
+import type { Resolution } from "../lifecycle/lifecycle";
+import { shortVersion } from "../lifecycle/versions";
+import { sparkline } from "../lifecycle/sparkline";
 
 /** GitHub refuses bodies over 65,536 characters; we stay well below. */
 export const MAX_BODY = 60_000;
@@ -81,6 +84,18 @@ function logTrailSection(f: ClusterView["sample"]): string {
   return parts.length ? `### Log trail\n\n${parts.join("\n\n")}` : "";
 }
 
+/** A sparkline with its total and peak, e.g. `··▁▃█ ` — 14 in 14 days, at most 9 a day. */
+function activityCell(series: readonly number[], unit: "day" | "hour"): string {
+  const total = series.reduce((sum, n) => sum + n, 0);
+  return `${code(sparkline(series))} ${total} (peak ${Math.max(0, ...series)} per ${unit}; oldest left)`;
+}
+
+/** The CI commits (or plugin commit refs) the failure was seen on, newest last, at most five. */
+function commitsSeen(view: ClusterView): string | undefined {
+  const commits = (view.versions ?? []).filter((version) => version.kind === "commit" || (version.kind === "ref" && version.gating)).slice(-5);
+  return commits.length ? commits.map((version) => code(shortVersion(version))).join(", ") : undefined;
+}
+
 /** The issue body: marker, summary, counts, correlation ids, trigger, error, log trail, repro, next actions. */
 export function renderBody(view: ClusterView, options: RenderOptions & { isNew: boolean }): string {
   const f = view.sample;
@@ -100,7 +115,10 @@ export function renderBody(view: ClusterView, options: RenderOptions & { isNew: 
     row("Last seen", when(view.lastSeen)) +
     row("Occurrences", `**${view.total}**`) +
     row("Grouping", `${code(view.grouping)} (how messages are normalised into this issue's fingerprint)`) +
-    row("Reported by", reportedBy(view.reporters)) +
+    row("Reported by", reportedBy(view.reporters, view.repos)) +
+    row("Last 14 days", view.activity ? activityCell(view.activity.daily, "day") : undefined) +
+    row("Last 24 hours", view.activity ? activityCell(view.activity.hourly, "hour") : undefined) +
+    row("Commits seen", commitsSeen(view)) +
     row("Environment", f.environment ? code(f.environment) : undefined) +
     row("Kernel commit", f.kernelCommit ? code(f.kernelCommit) : undefined);
 
@@ -137,7 +155,24 @@ export function renderRecurrenceComment(view: ClusterView): string {
     .join("\n\n");
 }
 
-/** The comment that goes with reopening an issue closed as completed. */
-export function renderReopenComment(view: ClusterView): string {
-  return `Reopened by daemon-hotfix: this failure came back after the issue was closed as completed — seen at ${when(view.lastSeen)} (total **${view.total}**). If it is expected, close the issue as *not planned* to stop tracking it.`;
+/** The comment that goes with reopening an issue closed as completed (a regression: which version, which run). */
+export function renderReopenComment(view: ClusterView, regression?: { version: string | null; url?: string }): string {
+  const where = regression?.version ? ` — regressed in ${code(shortVersion({ kind: "commit", value: regression.version }))}${regression.url ? ` (${githubLink(regression.url)})` : ""}` : "";
+  return `Reopened by daemon-hotfix: this failure came back after the issue was closed as completed${where} — seen at ${when(view.lastSeen)} (total **${view.total}**). If it is expected, close the issue as *not planned* to stop tracking it.`;
+}
+
+/** The one comment of a close daemon-hotfix makes: the passing run, or the quiet spell after the plugin moved on. */
+export function renderResolvedComment(view: ClusterView, resolution: Resolution): string {
+  if (resolution.by === "green") {
+    const run = resolution.run;
+    const link = run.url ? githubLink(run.url) : run.runId !== undefined ? `run ${run.runId}` : "a passing run";
+    return `Resolved by daemon-hotfix: ${code(resolution.workflow)}${resolution.branch ? ` on ${code(resolution.branch)}` : ""} passed again — ${link} at ${code(run.sha.slice(0, 12))}${run.title ? ` (${plain(run.title)})` : ""}. Closing as completed (total **${view.total}**, last failure ${when(view.lastSeen)}); a later failure reopens it. Set \`autoClose: false\` to keep such issues open.`;
+  }
+  return `Resolved by daemon-hotfix: no recurrence since ${code(resolution.ref)} on ${when(resolution.since)} (last failure ${when(view.lastSeen)}, total **${view.total}**). Closing as completed; a recurrence reopens it.`;
+}
+
+/** The comment on a closed issue when the failure came back only on a version it was closed at (a re-run). */
+export function renderMentionComment(view: ClusterView, old?: { version: string; url?: string }): string {
+  const on = old ? ` on ${code(shortVersion({ kind: "commit", value: old.version }))}${old.url ? ` (${githubLink(old.url)})` : ""}` : "";
+  return `Seen again${on}, a version from before this issue was closed (a re-run of an old commit?): counted (total **${view.total}**, last ${when(view.lastSeen)}), not reopened. A failure on a newer version reopens it.`;
 }

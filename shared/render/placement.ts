@@ -1,4 +1,5 @@
 import { MAX_REPORTERS } from "../cluster-state";
+import { MAX_REPOS } from "../lifecycle/lifecycle";
 import type { FailureEvent, RefusedTarget } from "../failure-event";
 import { code, plain } from "./inert";
 
@@ -26,7 +27,8 @@ export function placementNote(target: FailureEvent["target"]): string {
 }
 
 /** "affects N orgs": how many distinct reporters saw the failure — never which (contract "Privacy across owners"). */
-export function reportedBy(reporters: number | undefined): string | undefined {
+export function reportedBy(reporters: number | undefined, repos?: number): string | undefined {
   if (!reporters) return undefined;
-  return `affects ${reporters >= MAX_REPORTERS ? "at least " : ""}${reporters} org${reporters === 1 ? "" : "s"}`;
+  const orgs = `affects ${reporters >= MAX_REPORTERS ? "at least " : ""}${reporters} org${reporters === 1 ? "" : "s"}`;
+  return repos ? `${orgs} / ${repos >= MAX_REPOS ? "at least " : ""}${repos} repo${repos === 1 ? "" : "s"}` : orgs;
 }

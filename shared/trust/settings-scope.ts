@@ -4,7 +4,7 @@ import type { Settings } from "../settings";
  * The settings that change what a target repo sees (contract "Trust and tenancy", "Whose settings shape an
  * issue"): labels, mentions, PR mode and its guard rails, cadence and grouping.
  */
-export const TARGET_SHAPING_KEYS = ["issueLabels", "notify", "modes", "riskPolicy", "windowMinutes", "updateIntervalSeconds", "fingerprintRules"] as const satisfies ReadonlyArray<keyof Settings>;
+export const TARGET_SHAPING_KEYS = ["issueLabels", "notify", "modes", "riskPolicy", "windowMinutes", "updateIntervalSeconds", "fingerprintRules", "autoClose", "fileAfter", "resolveAfterQuietDays"] as const satisfies ReadonlyArray<keyof Settings>;
 
 /**
  * The event's settings as they may shape the target: a reporter's own `with:` block shapes issues only in its own

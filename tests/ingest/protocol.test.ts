@@ -21,7 +21,7 @@ describe("GET /manifest.json", () => {
     const manifest = await res.json<Record<string, unknown>>();
     expect(manifest).toMatchObject({
       name: "daemon-hotfix",
-      "ubiquity:listeners": ["kernel.plugin_error", "workflow_run.completed", "check_run.completed", "check_suite.completed"],
+      "ubiquity:listeners": ["kernel.plugin_error", "workflow_run.completed", "check_run.completed", "check_suite.completed", "issues.closed", "issues.reopened"],
       skipBotEvents: false,
       homepage_url: "https://daemon-hotfix.example.test",
     });

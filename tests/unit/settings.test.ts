@@ -17,6 +17,9 @@ describe("settings", () => {
       updateIntervalSeconds: 60,
       pluginRepos: {},
       fingerprintRules: [],
+      autoClose: true,
+      fileAfter: { occurrences: 1, withinMinutes: 60 },
+      resolveAfterQuietDays: 7,
       keepRawPayload: false,
     });
   });

@@ -16,6 +16,7 @@ import { storeDeadLetter } from "../dead-letters/store";
 import { recordEventError } from "./dead-letters";
 import { type Placed, placeFailure } from "./tenancy";
 import { settingsFor } from "./effective-settings";
+import { handleLifecycle } from "./lifecycle";
 
 /** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
 export const MAX_ATTEMPTS = 8;
@@ -30,7 +31,18 @@ export function backoffSeconds(attempts: number, base = 2): number {
 
 /** What a cluster keeps of the settings; `proposer`: whether this deployment has a fix proposer (its note is due then). */
 export function clusterSettings(settings: Settings, env: Env): ClusterSettings {
-  return { windowMinutes: settings.windowMinutes, updateIntervalSeconds: settings.updateIntervalSeconds, issueLabels: settings.issueLabels, notify: settings.notify, modes: settings.modes, riskPolicy: settings.riskPolicy, proposer: configOf(env).autofix !== null };
+  return {
+    windowMinutes: settings.windowMinutes,
+    updateIntervalSeconds: settings.updateIntervalSeconds,
+    issueLabels: settings.issueLabels,
+    notify: settings.notify,
+    modes: settings.modes,
+    riskPolicy: settings.riskPolicy,
+    proposer: configOf(env).autofix !== null,
+    autoClose: settings.autoClose,
+    fileAfter: { occurrences: settings.fileAfter.occurrences, withinMinutes: settings.fileAfter.withinMinutes },
+    resolveAfterQuietDays: settings.resolveAfterQuietDays,
+  };
 }
 
 /** A batch's messages for one fingerprint: counted by one call to its cluster. */
@@ -153,6 +165,16 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
     // A flush sent here by an earlier version: its place is the writes queue.
     ctx.flushes.push(body);
     message.ack();
+    return;
+  }
+  if (body.type === "green" || body.type === "mirror") {
+    // Issue 15: a passing run or GitHub's state of an issue, told to the clusters concerned.
+    try {
+      await handleLifecycle(body, ctx);
+      message.ack();
+    } catch (error) {
+      await retryLater(message, error, ctx);
+    }
     return;
   }
   if (isUnresolvedCiRun(body.failure)) {

@@ -1,5 +1,5 @@
 import type { StepResult } from "../../shared/cluster-state";
-import { commentMarker, marker, renderBody, renderRecurrenceComment, renderReopenComment, renderTitle } from "../../shared/render/issue";
+import { commentMarker, marker, renderBody, renderMentionComment, renderRecurrenceComment, renderReopenComment, renderResolvedComment, renderTitle } from "../../shared/render/issue";
 import type { AbandonResult, ClusterObject, ClusterSnapshot, Plan, StepFailure } from "../durable/cluster";
 import { performAutofix } from "../autofix/perform";
 import { admitNewIssue, reportDigested } from "../digest/overflow";
@@ -47,16 +47,33 @@ async function perform(plan: Plan, github: GitHubWriter, env: Env): Promise<Step
       const hidden = commentMarker(plan.fingerprint, plan.commentKey ?? 0);
       // An earlier attempt may have been posted although its answer never came: post it once.
       const posted = plan.recoverSinceMs !== null && (await github.hasComment(plan.repo, need(issueNumber), hidden, plan.recoverSinceMs));
-      if (!posted) await github.comment(plan.repo, need(issueNumber), `${hidden}\n${plan.comment === "reopen" ? renderReopenComment(plan.view) : renderRecurrenceComment(plan.view)}`);
+      if (!posted) await github.comment(plan.repo, need(issueNumber), `${hidden}\n${plan.comment === "reopen" ? renderReopenComment(plan.view, plan.regression) : renderRecurrenceComment(plan.view)}`);
       return { wrote: "commented", issue: { number: need(issueNumber), state: "open", stateReason: plan.comment === "reopen" ? "reopened" : null, closedAt: null } };
     }
     case "refresh":
       return { wrote: "refreshed", issue: await github.getIssue(plan.repo, need(issueNumber)) };
+    case "resolve": {
+      // Issue 15: one comment naming the passing run (or the quiet spell), then the close as completed.
+      if (!plan.resolution) throw new Error("a resolve step needs its resolution");
+      await commentOnce(github, plan, `${commentMarker(plan.fingerprint, plan.commentKey ?? 0)}\n${renderResolvedComment(plan.view, plan.resolution)}`);
+      return { wrote: "resolved", issue: await github.updateIssue(plan.repo, need(issueNumber), { state: "closed", state_reason: "completed", body: renderBody(plan.view, { ...options, isNew: false }) }) };
+    }
+    case "mention":
+      await commentOnce(github, plan, `${commentMarker(plan.fingerprint, plan.commentKey ?? 0)}\n${renderMentionComment(plan.view, plan.oldVersion)}`);
+      return { wrote: "mentioned", issue: { number: need(issueNumber), state: "closed", stateReason: "completed", closedAt: plan.closedAt ?? null } };
     case "pr":
       return performAutofix(plan, github, env);
     case "digest":
       return reportDigested(plan, env);
   }
+}
+
+/** Posts a comment whose marker starts `body`, unless an earlier attempt (whose answer was lost) posted it already. */
+async function commentOnce(github: GitHubWriter, plan: Plan, body: string): Promise<void> {
+  const issueNumber = need(plan.issueNumber);
+  const hidden = body.slice(0, body.indexOf("\n"));
+  const posted = plan.recoverSinceMs !== null && (await github.hasComment(plan.repo, issueNumber, hidden, plan.recoverSinceMs));
+  if (!posted) await github.comment(plan.repo, issueNumber, body);
 }
 
 async function closeAsDuplicate(github: GitHubWriter, repo: string, duplicate: number, of: number): Promise<void> {

@@ -10,6 +10,7 @@ import { repoAuth } from "../github/credentials";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
 import { MetricsBuffer } from "../metrics/buffer";
 import { upsertClusterIndex } from "./cluster-index";
+import { trackInStream } from "../lifecycle/stream-index";
 import { storeDeadLetter } from "../dead-letters/store";
 import { backoffSeconds, MAX_ATTEMPTS } from "./queue";
 import { type PlanOutcome, requestMs, runPlan, StepAbandoned } from "./run-plan";
@@ -26,7 +27,7 @@ interface Context {
 
 function countOutcome(ctx: Context, outcome: PlanOutcome): void {
   for (const step of outcome.steps) {
-    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed", autofixed: "autofix_decisions", digested: "digest_reports" }[step];
+    const name = { created: "issues_created", found: "issues_recovered", updated: "issues_updated", commented: "issue_comments", reopened: "issues_reopened", refreshed: "issues_refreshed", autofixed: "autofix_decisions", digested: "digest_reports", resolved: "issues_resolved", mentioned: "issue_mentions" }[step];
     ctx.metrics.inc(name);
   }
   if (outcome.snapshot) {
@@ -56,6 +57,15 @@ async function handleFlush(message: Message<unknown>, flush: FlushMessage, ctx: 
       const outcome = await runPlan(plan, cluster, () => ctx.writerFor(plan.repo), env);
       ctx.metrics.inc("do_requests", { component: "writes", object: "cluster" }, outcome.steps.length);
       countOutcome(ctx, outcome);
+      // Issue 15: a CI failure's stream learns whether its issue is open (what a passing run reads).
+      if (outcome.snapshot?.stream) {
+        ctx.metrics.inc("do_requests", { component: "writes", object: "ci_stream" });
+        ctx.pending.push(
+          trackInStream(env, outcome.snapshot).then(async (flush) => {
+            if (flush) await env.WRITES.send(flush, { contentType: "json" });
+          }),
+        );
+      }
     }
     message.ack();
   } catch (error) {

@@ -72,6 +72,8 @@ export class CiStream extends DurableObject<Env> {
         `CREATE TABLE IF NOT EXISTS events (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL, run_key TEXT NOT NULL, resolved_by TEXT, mode TEXT, last_green TEXT, attributed_ms INTEGER, delivered INTEGER NOT NULL DEFAULT 0, payload TEXT)`,
       );
       this.sql.exec(`CREATE TABLE IF NOT EXISTS greens (run_key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, commit_json TEXT NOT NULL)`);
+      // Issue 15: the clusters of this stream whose issue is open, so a passing run asks only those (none: no cost).
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS open_issues (fingerprint TEXT PRIMARY KEY, issue_number INTEGER NOT NULL, updated_ms INTEGER NOT NULL)`);
       const row = this.sql.exec<{ state: string }>(`SELECT state FROM meta WHERE id = 1`).toArray()[0];
       if (row) {
         const parsed = v.safeParse(StreamState, JSON.parse(row.state));
@@ -185,8 +187,11 @@ export class CiStream extends DurableObject<Env> {
     for (const id of eventIds) this.sql.exec(`UPDATE events SET delivered = 1, payload = NULL WHERE event_id = ? AND resolved_by IS NOT NULL`, id);
   }
 
-  /** A passing run: the stream's newest green commits, `GREENS_KEPT` of them (issue 15 reads the same record). */
-  green(run: GreenRun): { lastGreen: v.InferOutput<typeof CiCommit> | null } {
+  /**
+   * A passing run: the stream's newest green commits, `GREENS_KEPT` of them, and (issue 15) the clusters of this
+   * stream with an open issue, which the run is to close.
+   */
+  green(run: GreenRun): { lastGreen: v.InferOutput<typeof CiCommit> | null; open: string[] } {
     if (!this.state.stream) {
       this.state = { ...this.state, stream: run.stream };
       this.save();
@@ -195,7 +200,16 @@ export class CiStream extends DurableObject<Env> {
     const atMs = Date.parse(run.commit.at) || 0;
     this.sql.exec(`INSERT INTO greens (run_key, at_ms, commit_json) VALUES (?, ?, ?) ON CONFLICT (run_key) DO UPDATE SET at_ms = excluded.at_ms, commit_json = excluded.commit_json`, key, atMs, JSON.stringify(run.commit));
     this.sql.exec(`DELETE FROM greens WHERE run_key NOT IN (SELECT run_key FROM greens ORDER BY at_ms DESC LIMIT ?)`, GREENS_KEPT);
-    return { lastGreen: this.greens()[0] ?? null };
+    const open = this.sql.exec<{ fingerprint: string }>(`SELECT fingerprint FROM open_issues ORDER BY updated_ms LIMIT 100`).toArray().map((row) => row.fingerprint);
+    return { lastGreen: this.greens()[0] ?? null, open };
+  }
+
+  /** Issue 15: a cluster of this stream told its issue's state (open: a passing run closes it; closed: forgotten). */
+  trackIssue(fingerprint: string, issueNumber: number | null, open: boolean, nowMs: number): { lastGreen: v.InferOutput<typeof CiCommit> | null } {
+    // An issue opening answers the newest passing run: one that came while it was being filed still closes it.
+    if (open && issueNumber !== null) this.sql.exec(`INSERT INTO open_issues (fingerprint, issue_number, updated_ms) VALUES (?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET issue_number = excluded.issue_number, updated_ms = excluded.updated_ms`, fingerprint, issueNumber, nowMs);
+    else this.sql.exec(`DELETE FROM open_issues WHERE fingerprint = ?`, fingerprint);
+    return { lastGreen: open ? (this.greens()[0] ?? null) : null };
   }
 
   /** The passing commits remembered, newest first. */

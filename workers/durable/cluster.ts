@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import type { ClusterView } from "../../shared/cluster-view";
-import { addOccurrence, applyStep, type ClusterSettings, type OccurrenceInput, ClusterState, clusterView, decide, digestBaseOf, IssueState, type PlanKind, type StepResult } from "../../shared/cluster-state";
+import type { CiCommit } from "../../shared/ci-context/schema";
+import { addOccurrence, applyStep, type ClusterSettings, type OccurrenceInput, ClusterState, clusterView, decide, digestBaseOf, IssueState, lifecycleSettings, type PlanKind, recurrenceOf, type StepResult, withGreen, withMirroredIssue } from "../../shared/cluster-state";
+import { lifecycleOf, type Resolution } from "../../shared/lifecycle/lifecycle";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { ClusterProbe, GroupingKey } from "../../shared/grouping/route";
 import { isGroupingVersion } from "../../shared/grouping/versions";
@@ -20,7 +22,7 @@ export const DEFAULT_REQUEST_MS = 15_000;
  * reads the repo — its tree and up to 10 files at the failing commit — asks the proposer twice, posts the root-cause
  * note, writes blobs, a tree, a commit, a branch, the PR, labels, a comment and GraphQL mutations).
  */
-export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 45, digest: 1 };
+export const REQUESTS_PER_STEP: Record<PlanKind, number> = { create: 8, update: 2, reopen: 2, comment: 2, refresh: 1, pr: 45, digest: 1, resolve: 3, mention: 2 };
 
 /** A lease outlives the longest step it covers: every request of the step at its longest, plus a margin. */
 export function leaseMsFor(kind: PlanKind, requestMs = DEFAULT_REQUEST_MS): number {
@@ -47,6 +49,14 @@ export interface Plan {
   reflects: number;
   /** For a comment: which one. */
   comment?: "recurrence" | "reopen";
+  /** For a resolve step: the close owed (the passing run, or the plugin's new ref after a quiet spell). */
+  resolution?: Resolution;
+  /** For a reopen: the version (a commit or ref) it regressed in and the run that showed it; null version: unknown. */
+  regression?: { version: string | null; url?: string };
+  /** For a mention: the old version the failure was seen on again (a re-run), not reopened. */
+  oldVersion?: { version: string; url?: string };
+  /** When the issue was closed (a mention leaves it closed: its state is told back as it was). */
+  closedAt?: string | null;
   /** For a create or digest step (spike protection): the UTC day it counts for, and where the digest's count starts. */
   digest?: { day: string; base: number };
 }
@@ -137,6 +147,45 @@ export interface ClusterSnapshot {
   firstSeen: string;
   lastSeen: string;
   blocked: string | null;
+  /** CI failures: the CI stream whose passing runs close this issue (it keeps the index of open issues). */
+  stream?: string;
+}
+
+/** A passing run as the consumer hands it to a cluster of its stream. */
+export interface GreenInput {
+  run: CiCommit;
+  /** The workflow (or check) and branch, as the comment names them (default: the cluster's own). */
+  workflow?: string;
+  branch?: string;
+  nowMs: number;
+}
+
+export interface LifecycleResult {
+  /** Why nothing changed (e.g. no open issue), when so. */
+  refused?: string;
+  /** A GitHub step is due now and no flush was asked for yet: the caller sends one on the writes queue. */
+  flush: boolean;
+  snapshot: ClusterSnapshot | null;
+}
+
+/** What a reopen or a mention says: the version the failure came back on, and the run that showed it. */
+function lifecycleNotes(state: ClusterState, kind: PlanKind): Pick<Plan, "regression" | "oldVersion"> {
+  // The reopen's comment (the step after the reopen) names what the reopen found.
+  const regression = state.lifecycle?.regression ?? null;
+  if (kind === "comment" && state.pendingReopenComment && regression) return { regression: { version: regression.version, ...(regression.url ? { url: regression.url } : {}) } };
+  if (kind !== "mention") return {};
+  const recurrence = recurrenceOf(state);
+  if (kind === "mention" && recurrence.kind === "old") return { oldVersion: { version: recurrence.version.value, ...(recurrence.version.url ? { url: recurrence.version.url } : {}) } };
+  return {};
+}
+
+/** "waiting to file: 2 of 3 occurrences within 10 min" (fileAfter), for the index and the dashboard. */
+function waitingReason(state: ClusterState): string {
+  const rule = lifecycleSettings(state.settings).fileAfter;
+  const arrivals = lifecycleOf(state.lifecycle).arrivals;
+  const newest = arrivals.at(-1) ?? 0;
+  const inWindow = arrivals.filter((at) => at >= newest - rule.withinMinutes * 60_000).length;
+  return `waiting to file: ${Math.min(inWindow, rule.occurrences)} of ${rule.occurrences} occurrences within ${rule.withinMinutes} min`;
 }
 
 /**
@@ -182,6 +231,7 @@ export class ClusterObject extends DurableObject<Env> {
     if (linked) return { fresh: [], total: 0, flush: false, redirect: linked };
     let state = this.state;
     const isNew = state === null;
+    const wasDue = state ? lifecycleOf(state.lifecycle).fileDue : false;
     const fresh: string[] = [];
     for (const entry of input.entries) {
       if (this.sql.exec(`SELECT 1 FROM events WHERE event_id = ?`, entry.id).toArray().length > 0) continue;
@@ -210,7 +260,9 @@ export class ClusterObject extends DurableObject<Env> {
       this.wakeAt(decision.wakeAtMs);
     }
     this.save(state);
-    const snapshot = isNew ? this.snapshot() : null;
+    // While it waits to be filed (fileAfter), the index shows its count as it grows.
+    const waitedOrWaits = !state.issue && fresh.length > 0 && (!wasDue || !lifecycleOf(state.lifecycle).fileDue);
+    const snapshot = isNew || waitedOrWaits ? this.snapshot() : null;
     return { fresh, total: state.total, flush, ...(snapshot ? { snapshot } : {}) };
   }
 
@@ -225,6 +277,52 @@ export class ClusterObject extends DurableObject<Env> {
 
   storeAutofixAnalysis(analysis: string, nowMs: number): void {
     this.sql.exec(`INSERT INTO autofix_analysis (id, analysis, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET analysis = excluded.analysis, updated_ms = excluded.updated_ms`, analysis, nowMs);
+  }
+
+  /**
+   * A passing run of this CI failure's workflow on its branch (issue 15): its open issue is to be closed as completed
+   * with one comment naming the run (`autoClose`), unless the run is older than the newest failure. No GitHub request
+   * here: a `resolve` step is asked for on the writes queue.
+   */
+  green(input: GreenInput): LifecycleResult {
+    const state = this.state;
+    if (!state) return { refused: "no such cluster", flush: false, snapshot: null };
+    const facts = state.sample.ci?.facts;
+    const workflow = input.workflow ?? facts?.workflowName ?? facts?.workflow ?? state.sample.plugin.id;
+    const branch = input.branch ?? facts?.branch;
+    const { state: next, refused } = withGreen(state, { run: input.run, workflow, ...(branch !== undefined ? { branch } : {}) });
+    if (refused) return { refused, flush: false, snapshot: this.snapshot() };
+    return this.afterChange(next, input.nowMs);
+  }
+
+  /**
+   * GitHub's state of this cluster's issue (an \`issues.closed\` / \`issues.reopened\` event of the issue with its
+   * marker), taken at once: closed as not planned → silenced, reopened → active. Another issue number: nothing.
+   */
+  mirror(issue: IssueState, nowMs: number): LifecycleResult {
+    const state = this.state;
+    if (!state) return { refused: "no such cluster", flush: false, snapshot: null };
+    const parsed = v.safeParse(IssueState, issue);
+    if (!parsed.success) return { refused: "not an issue state", flush: false, snapshot: this.snapshot() };
+    const { state: next, changed } = withMirroredIssue(state, parsed.output);
+    if (!changed) return { refused: `issue #${issue.number} is not this cluster's (#${state.issue?.number ?? "none"})`, flush: false, snapshot: null };
+    return this.afterChange(next, nowMs);
+  }
+
+  /** Saves a changed state and says whether a step is due now (the caller sends the flush), else arms the alarm. */
+  private afterChange(changed: ClusterState, nowMs: number): LifecycleResult {
+    let state = changed;
+    const decision = decide(state, nowMs);
+    let flush = false;
+    if (decision && "kind" in decision) {
+      if (nowMs - state.flushRequestedMs > FLUSH_PENDING_MS) {
+        flush = true;
+        state = { ...state, flushRequestedMs: nowMs };
+      }
+      this.wakeAt(state.flushRequestedMs + FLUSH_PENDING_MS + 1_000);
+    } else if (decision) this.wakeAt(decision.wakeAtMs);
+    this.save(state);
+    return { flush, snapshot: this.snapshot() };
   }
 
   /** The step due now, for a flush message; null when none is due (or another holder has it in hand). */
@@ -316,6 +414,7 @@ export class ClusterObject extends DurableObject<Env> {
   snapshot(): ClusterSnapshot | null {
     const s = this.state;
     if (!s) return null;
+    const waiting = !s.issue && !lifecycleOf(s.lifecycle).fileDue;
     return {
       fingerprint: s.fingerprint,
       grouping: s.grouping,
@@ -323,13 +422,14 @@ export class ClusterObject extends DurableObject<Env> {
       plugin: s.sample.plugin.id,
       category: s.sample.category,
       issueNumber: s.issue?.number ?? null,
-      state: s.blocked && s.blocked.untilMs > Date.now() ? "blocked" : s.issue ? s.issue.state : s.lease?.kind === "create" ? "creating" : s.digest ? "digested" : "pending",
-      stateReason: s.issue?.stateReason ?? null,
+      state: s.blocked && s.blocked.untilMs > Date.now() ? "blocked" : s.issue ? s.issue.state : s.lease?.kind === "create" ? "creating" : s.digest ? "digested" : waiting ? "waiting" : "pending",
+      stateReason: s.issue?.stateReason ?? (waiting ? waitingReason(s) : null),
       total: s.total,
       reflected: s.reflected,
       firstSeen: s.firstSeen,
       lastSeen: s.lastSeen,
       blocked: s.blocked && s.blocked.untilMs > Date.now() ? s.blocked.reason : null,
+      ...(s.sample.ci?.facts.stream ? { stream: s.sample.ci.facts.stream } : {}),
     };
   }
 
@@ -380,7 +480,8 @@ export class ClusterObject extends DurableObject<Env> {
     const leaseId = crypto.randomUUID();
     const createAttempts = kind === "create" ? state.createAttempts + 1 : state.createAttempts;
     const createStartedMs = kind === "create" ? (state.createStartedMs ?? nowMs) : state.createStartedMs;
-    const commentStartedMs = kind === "comment" ? (state.commentStartedMs ?? nowMs) : state.commentStartedMs;
+    const commenting = kind === "comment" || kind === "resolve" || kind === "mention";
+    const commentStartedMs = commenting ? (state.commentStartedMs ?? nowMs) : state.commentStartedMs;
     const leased: ClusterState = { ...state, lease: { id: leaseId, kind, untilMs: nowMs + leaseMs, eventId, reflects: state.total, issuedMs: nowMs }, createAttempts, createStartedMs, commentStartedMs };
     this.save(leased);
     this.wakeAt(nowMs + leaseMs);
@@ -391,11 +492,15 @@ export class ClusterObject extends DurableObject<Env> {
       fingerprint: leased.fingerprint,
       repo: leased.repo,
       issueNumber: leased.issue?.number ?? null,
-      recoverSinceMs: kind === "create" && createAttempts > 1 ? createStartedMs : kind === "comment" ? state.commentStartedMs : null,
-      view: clusterView(leased),
+      recoverSinceMs: kind === "create" && createAttempts > 1 ? createStartedMs : commenting ? state.commentStartedMs : null,
+      view: clusterView(leased, nowMs),
       settings: leased.settings,
       reflects: leased.total,
       ...(kind === "comment" ? { comment: leased.pendingReopenComment ? ("reopen" as const) : ("recurrence" as const), commentKey: commentStartedMs ?? nowMs } : {}),
+      ...(kind === "resolve" || kind === "mention" ? { commentKey: commentStartedMs ?? nowMs } : {}),
+      ...(kind === "resolve" && leased.lifecycle?.resolve ? { resolution: leased.lifecycle.resolve } : {}),
+      ...lifecycleNotes(leased, kind),
+      ...(kind === "mention" ? { closedAt: leased.issue?.closedAt ?? null } : {}),
       ...(digest ? { digest } : {}),
     };
   }

@@ -6,7 +6,8 @@ import { CURRENT_GROUPING } from "../../shared/grouping/versions";
 import type { IngestOutput } from "../../shared/ingest-output";
 import type { PluginInputs } from "../../shared/plugin-input";
 import { prepareFailure } from "../../shared/prepare-failure";
-import type { FailureMessage } from "../../shared/queue-message";
+import type { MirroredIssue } from "../../shared/lifecycle/issue-event";
+import type { FailureMessage, GreenMessage, MirrorMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
 import type { Settings } from "../../shared/settings";
 import { readSettingsLeniently, type SettingsWarning, warningText } from "../../shared/settings-leniency";
@@ -58,15 +59,39 @@ export function gateKey(failure: FailureEvent): string {
  * No GitHub request, nothing enqueued; answered `ignored` with what was recorded. A stream that cannot be reached
  * costs only that record, never the answer.
  */
-async function recordGreen(env: Env, green: GreenRun): Promise<IngestOutput> {
+async function recordGreen(env: Env, green: GreenRun, autoClose: boolean): Promise<IngestOutput> {
   const what = `${green.workflow}${green.branch ? ` on ${green.branch}` : ""}`;
   try {
-    await env.CI_STREAM.getByName(green.stream).green(green);
-    return { status: "ignored", reason: `success: recorded ${green.commit.sha.slice(0, 12)} as the last passing commit of ${what}` };
+    const { open } = await env.CI_STREAM.getByName(green.stream).green(green);
+    const recorded = `success: recorded ${green.commit.sha.slice(0, 12)} as the last passing commit of ${what}`;
+    // Issue 15: the stream's index names the clusters with an open issue; none (the common case): no further cost.
+    if (open.length === 0 || !autoClose) return { status: "ignored", reason: `${recorded}${open.length ? " (settings.autoClose is false: its open issues stay open)" : ""}` };
+    return await sendLifecycle(env, { version: 1, type: "green", stream: green.stream, fingerprints: open, workflow: green.workflow, ...(green.branch !== undefined ? { branch: green.branch } : {}), run: green.commit }, `${recorded}; closes ${open.length} open issue${open.length === 1 ? "" : "s"}`);
   } catch (error) {
     console.error(JSON.stringify({ msg: "last green not recorded", stream: green.stream, error: error instanceof Error ? error.message : String(error) }));
     return { status: "ignored", reason: `success of ${what} (its commit could not be recorded)` };
   }
+}
+
+/** Puts a lifecycle message (a passing run's closes, a mirrored issue state) on the events queue. */
+async function sendLifecycle(env: Env, message: GreenMessage | MirrorMessage, reason: string): Promise<IngestOutput> {
+  try {
+    await env.EVENTS.send(message, { contentType: "json" });
+    return { status: "queued", reason };
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "lifecycle message not queued", type: message.type, error: error instanceof Error ? error.message : String(error) }));
+    return { status: "ignored", reason: `${reason} — not queued (the queue refused it): ${message.type === "green" ? "the next passing run closes them" : "the cluster reads the issue again at its next step"}` };
+  }
+}
+
+/**
+ * `issues.closed` / `issues.reopened` of an issue daemon-hotfix filed (issue 15): its cluster takes GitHub's state at
+ * once, via the events queue. Its own closes and reopens (made under BOT_LOGIN) are known to the cluster already.
+ */
+async function mirrorIssue(env: Env, mirror: MirroredIssue, botLogin: string): Promise<IngestOutput> {
+  if (mirror.actor && mirror.actor.toLowerCase() === botLogin.toLowerCase()) return { status: "ignored", reason: `issue #${mirror.issue.number} was ${mirror.issue.state === "open" ? "reopened" : "closed"} by daemon-hotfix itself: its cluster knows` };
+  const what = mirror.issue.state === "open" ? "reopened" : `closed as ${mirror.issue.stateReason ?? "completed"}`;
+  return sendLifecycle(env, { version: 1, type: "mirror", fingerprint: mirror.fingerprint, repo: mirror.repo, issue: mirror.issue }, `issue #${mirror.issue.number} ${what}: its cluster takes the state`);
 }
 
 /** Origins daemon-hotfix is served from: the request's, and PUBLIC_URL's (an unusable one only narrows loop detection). */
@@ -125,7 +150,8 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
     throw new AppError(400, "invalid_event_payload", `eventPayload is not a valid ${inputs.eventName} event`, prepared.issues);
   }
   if (prepared.outcome === "ignored") return { output: { status: "ignored", reason: prepared.reason } };
-  if (prepared.outcome === "green") return { output: await recordGreen(env, prepared.green), repo: prepared.green.repo };
+  if (prepared.outcome === "green") return { output: await recordGreen(env, prepared.green, settings.autoClose), repo: prepared.green.repo, doRequests: 1 };
+  if (prepared.outcome === "mirror") return { output: await mirrorIssue(env, prepared.mirror, config.botLogin), repo: prepared.mirror.repo };
 
   const { failure } = prepared;
   ignored.push(...prepared.warnings);

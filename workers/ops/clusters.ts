@@ -93,7 +93,7 @@ export function clusterRoutes(): Hono<AppEnv> {
     const live = await c.env.CLUSTER.getByName(fingerprint).snapshot();
     const cluster = toCluster(row, configOf(c.env).github.apiUrl);
     if (!live) return c.json({ cluster, ...linked });
-    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(configOf(c.env).github.apiUrl, live.repo, live.issueNumber) }, ...linked });
+    return c.json({ cluster: { ...cluster, total: live.total, reflected: live.reflected, state: live.state, stateReason: live.stateReason, lastSeen: live.lastSeen, issueNumber: live.issueNumber, issueUrl: issueUrl(configOf(c.env).github.apiUrl, live.repo, live.issueNumber) }, ...linked });
   });
   return app;
 }

@@ -32,6 +32,7 @@ export async function replayMessage(env: Env, body: unknown): Promise<ReplayMess
   }
   if (prepared.outcome === "ignored") return { notReplayable: `ignored now: ${prepared.reason}` };
   if (prepared.outcome === "green") return { notReplayable: "a passing CI run: nothing to file" };
+  if (prepared.outcome === "mirror") return { notReplayable: "an issue's state change: GitHub's state now is what counts" };
   if (prepared.loop) return { notReplayable: `suppressed now: ${prepared.loop}` };
   return { message: { version: 1, type: "failure", failure: prepared.failure, settings: event.settings, replay: true } };
 }
