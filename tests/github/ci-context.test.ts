@@ -39,7 +39,7 @@ describe("a failing run's issue says what broke", () => {
     expect(body).toContain(`gh run rerun ${id} --failed --repo ${repo}`);
     expect(body).not.toContain("`lint`");
     // Tenancy (issue 12): the run's repo owner is the reporter, counted like any failure's.
-    expect(body).toContain("| Reported by | affects 1 org |");
+    expect(body).toContain("| Reported by | affects 1 org / 1 repo |");
     expect(liveElements(lex(body))).toEqual([]);
     // An error annotation said what broke: the log is not read.
     expect((await github.calls(repo)).filter((c) => c.path.endsWith("/logs") || c.path.startsWith("/_actions-logs/"))).toEqual([]);
