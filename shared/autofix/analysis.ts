@@ -25,6 +25,8 @@ export const AutofixAnalysis = v.object({
   /** Files the failure names (resolved against the tree), those the model chose, and what became of its choice. */
   named: v.array(v.object({ path: v.string(), line: v.optional(v.number()), from: v.string() })),
   chosen: v.array(v.string()),
+  /** GitHub cut the recursive tree listing short (a very large repo): files beyond it could not be named. */
+  treeTruncated: v.optional(v.boolean()),
   choiceProblem: v.optional(v.string()),
   files: v.array(ContextFileSchema),
   proposal: v.nullable(EditProposal),

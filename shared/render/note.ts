@@ -40,10 +40,12 @@ export function renderRootCauseNote(fingerprint: string, analysis: AutofixAnalys
   lines.push(`**Proposer:** ${by}`);
   lines.push(`**Read at:** ${code(analysis.commit)} (${plain(analysis.commitFrom)}); ${analysis.files.length} file(s) shown:`);
   for (const f of analysis.files) lines.push(`- ${code(f.path)} — ${f.why}${f.truncated ? `, lines from ${f.fromLine} (part of ${f.size} bytes)` : ""}`);
+  if (analysis.treeTruncated) lines.push("", "GitHub cut the repository's tree listing short: files beyond it could not be named or chosen.");
   if (analysis.choiceProblem) lines.push("", `The model's choice of files was not used: ${words(analysis.choiceProblem, "no reason given")}.`);
   lines.push("");
   if (proposal) {
-    if (analysis.applied.ok) lines.push(`**Edits:** ${analysis.applied.hunks} hunk(s) and ${analysis.applied.newFiles} new file(s) apply at that commit.`);
+    if (analysis.applied.ok && analysis.applied.hunks + analysis.applied.newFiles === 0) lines.push("**Edits:** none proposed.");
+    else if (analysis.applied.ok) lines.push(`**Edits:** ${analysis.applied.hunks} hunk(s) and ${analysis.applied.newFiles} new file(s) apply at that commit.`);
     else lines.push("**Edits:** not used (no code change):", ...analysis.applied.reasons.map((r) => `- ${words(r, "(empty)")}`));
   }
   const next = !outlook.prMode

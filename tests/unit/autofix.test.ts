@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { proposalOf } from "../../shared/autofix/proposal";
+import { renderRootCauseNote } from "../../shared/render/note";
 import { autoMergeAllowed, isSafePath, RISK_LIMITS, riskTier } from "../../shared/autofix/risk";
 import type { ClusterView } from "../../shared/cluster-view";
 import { toFailure } from "../../shared/convert";
@@ -60,6 +61,35 @@ function view(): ClusterView {
   const sample = { ...c.failure, eventId: "e".repeat(32) };
   return { fingerprint: "a".repeat(40), grouping: "v2", repo: sample.target.repo, sample, latest: { occurredAt: sample.occurredAt, message: sample.message, status: sample.status }, total: 1, firstSeen: sample.occurredAt, lastSeen: sample.occurredAt, sinceComment: 0, sinceCommentFrom: sample.occurredAt, recent: [], refs: [] };
 }
+describe("the root-cause note", () => {
+  const analysis = {
+    proposer: { name: "fake", model: "m" },
+    commit: "c".repeat(40),
+    commitFrom: "the plugin's ref main",
+    named: [],
+    chosen: [],
+    files: [{ path: "src/a.ts", why: "named" as const, line: 3, content: "x", size: 30_000, truncated: true, fromLine: 2 }],
+    proposal: { rootCause: { hypothesis: "h", files: ["src/a.ts"], confidence: 0.9 }, summary: "s", edits: [], newFiles: [], riskNotes: [] },
+    applied: { ok: true as const, files: [], hunks: 0, newFiles: 0 },
+    createdMs: 0,
+    notePosted: false,
+  };
+
+  it("says which proposer and model, the confidence, what was read, and what follows", () => {
+    const note = renderRootCauseNote("a".repeat(40), analysis, { minConfidence: 0.7, prMode: true });
+    expect(note.startsWith(`<!-- daemon-hotfix:note=${"a".repeat(40)} -->`)).toBe(true);
+    expect(note).toContain("**Proposer:** `fake`, model `m`");
+    expect(note).toContain("**Confidence:** 0.90");
+    expect(note).toContain("- `src/a.ts` — named, lines from 2 (part of 30000 bytes)");
+    expect(note).toContain("**Edits:** none proposed.");
+    expect(note).toContain("a draft PR follows");
+    expect(note).not.toContain("tree listing");
+    const cut = renderRootCauseNote("a".repeat(40), { ...analysis, treeTruncated: true, proposal: { ...analysis.proposal, rootCause: { ...analysis.proposal.rootCause, confidence: 0.5 } } }, { minConfidence: 0.7, prMode: true });
+    expect(cut).toContain("cut the repository's tree listing short");
+    expect(cut).toContain("below `riskPolicy.minConfidence` (0.7): no PR is opened");
+  });
+});
+
 describe("proposals (the PR's change from the cluster's analysis)", () => {
   it("without a proposer: the replay fixture alone", () => {
     const proposal = proposalOf(view(), null);

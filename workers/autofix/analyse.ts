@@ -75,6 +75,7 @@ export async function analyse(github: RepoReader, view: ClusterView, proposer: F
     commitFrom: commit.from,
     named,
     chosen,
+    ...(tree.truncated ? { treeTruncated: true } : {}),
     ...(choiceProblem ? { choiceProblem } : {}),
     files,
     createdMs: Date.now(),
