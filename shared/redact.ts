@@ -26,6 +26,28 @@ export function boundForScan(text: string, max = MAX_SCAN): string {
   return `${text.slice(0, end)}… (${text.length - end} more characters dropped before redaction)`;
 }
 
+const isPemBegin = (line: string) => line.includes("-----BEGIN ") && line.includes("PRIVATE KEY");
+const isPemEnd = (line: string) => line.includes("-----END ") && line.includes("PRIVATE KEY");
+
+/**
+ * Lines of a log with every PEM private key block blanked whole: a key printed across lines (or log lines kept
+ * as array items) has body lines that say nothing secret on their own, so a line-by-line redaction would keep them.
+ * From a line opening a private key to the line closing it (or the end, for a key cut off) each line becomes
+ * `[REDACTED]`. String operations only: linear in the lines.
+ */
+export function blankPemBlocks(lines: readonly string[]): string[] {
+  let inside = false;
+  return lines.map((line) => {
+    if (inside) {
+      if (isPemEnd(line)) inside = false;
+      return REDACTED;
+    }
+    if (!isPemBegin(line)) return line;
+    inside = !isPemEnd(line.slice(line.indexOf("-----BEGIN ") + 11));
+    return REDACTED;
+  });
+}
+
 /** A redactor that also removes the given literal secrets (e.g. the input's `authToken`) wherever they appear. */
 export interface Redactor {
   /** The text with every known secret replaced by `[REDACTED]` (bounded to `MAX_SCAN` first). */
@@ -67,7 +89,11 @@ export function createRedactor(literalSecrets: ReadonlyArray<string | null | und
   const redactValue = (input: unknown, depth: number): unknown => {
     if (typeof input === "string") return redactString(input);
     if (depth > 64 || input === null || typeof input !== "object") return input;
-    if (Array.isArray(input)) return input.map((item) => redactValue(item, depth + 1));
+    if (Array.isArray(input)) {
+      // Log lines as array items: a PEM key across items goes whole (see `blankPemBlocks`).
+      const items = input.every((item) => typeof item === "string") ? blankPemBlocks(input as string[]) : input;
+      return items.map((item) => redactValue(item, depth + 1));
+    }
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(input)) {
       const secret = typeof item === "string" && item.length > 0 && (SECRET_KEY.test(key) || secretUnder(key, item));

@@ -1,4 +1,4 @@
-import type { Redactor } from "../redact";
+import { blankPemBlocks, type Redactor } from "../redact";
 import { LIMITS, sanitize } from "./text";
 
 /** The kernel's own line for a failed dispatch: `ERROR Error processing plugin; skipping | plugin=… err="…"`. */
@@ -26,7 +26,8 @@ function lastMatching(lines: readonly string[], pattern: RegExp): string | undef
 
 /** The head of a log trail and its error line (see `LogTrail`), each line sanitised (see `sanitize`) and clipped. */
 export function readLogTrail(raw: readonly string[] | null | undefined, redactor?: Redactor): LogTrail {
-  const lines = (raw ?? []).filter((line) => line.trim().length > 0);
+  // A PEM key logged across lines is blanked whole first: its body lines alone look like nothing secret.
+  const lines = blankPemBlocks(raw ?? []).filter((line) => line.trim().length > 0);
   const found = lastMatching(lines, KERNEL_ERROR) ?? lastMatching(lines, ERROR_LEVEL);
   const errorLine = found === undefined ? "" : sanitize(found, LIMITS.logLine, redactor);
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createRedactor, MAX_SCAN, REDACTED } from "../../shared/redact";
+import { readLogTrail } from "../../shared/convert/log-trail";
+import { blankPemBlocks, createRedactor, MAX_SCAN, REDACTED } from "../../shared/redact";
 
 const redact = createRedactor();
 
@@ -95,6 +96,16 @@ describe("redaction of secrets in text", () => {
     expect(out.length).toBeLessThan(MAX_SCAN + 80);
     expect(out).not.toContain("ghp_");
     expect(out).toMatch(/more characters dropped before redaction\)$/);
+  });
+
+  it("removes a PEM key logged across lines (log lines as array items) whole, its body lines too", () => {
+    const body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCanaryPemBody";
+    const lines = ["deploying", "-----BEGIN RSA PRIVATE KEY-----", body, "Zm9vYmFy", "-----END RSA PRIVATE KEY-----", "Error: deploy failed"];
+    expect(blankPemBlocks(lines)).toEqual(["deploying", REDACTED, REDACTED, REDACTED, REDACTED, "Error: deploy failed"]);
+    // Cut off before its END line: blanked to the end.
+    expect(blankPemBlocks(["-----BEGIN PRIVATE KEY-----", body])).toEqual([REDACTED, REDACTED]);
+    expect(JSON.stringify(redact.value({ logTrail: { lines } }))).not.toContain(body);
+    expect(readLogTrail(lines).lines).toEqual(["deploying", REDACTED, REDACTED, REDACTED, REDACTED, "Error: deploy failed"]);
   });
 
   it("is idempotent", () => {
