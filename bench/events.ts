@@ -41,7 +41,9 @@ export function occurrence(fp: Fingerprint, seq: number, at: Date): Record<strin
   return kernelPluginError({
     plugin: { type: "workflow", id: fp.pluginId, owner: fp.owner, repo: fp.repo, workflowId: "compute.yml", ref: "main" },
     error: { message: fp.message, status: fp.status, category: "workflow" },
-    trigger: { deliveryId: crypto.randomUUID(), repo: "ubiquity/work.ubq.fi", issueOrPr: 42 + (seq % 50) },
+    // The reporter (the trigger repo's owner) owns the plugin repo, so the failure is filed there (issue 12's trust
+    // rules file another owner's plugin failures in the reporter's own .ubiquity-os instead).
+    trigger: { deliveryId: crypto.randomUUID(), repo: `${fp.owner}/work.ubq.fi`, issueOrPr: 42 + (seq % 50) },
     stateId: crypto.randomUUID(),
     requestId,
     timestamp: at.toISOString(),

@@ -5,6 +5,7 @@
  * client) costs for a request that does no work.
  */
 import type { Agent } from "node:http";
+import { answerKey } from "./answers.ts";
 import { agent, closedLoop, get, postJson } from "./http.ts";
 import * as cpu from "./procstat.ts";
 import { type LatencySummary, summarize } from "./stats.ts";
@@ -16,7 +17,7 @@ export interface LevelResult {
   eventsPerSecond: number;
   latency: LatencySummary;
   non200: number;
-  /** Answers by `status output.status` (e.g. "200 queued"). */
+  /** Answers by `status output.status` (e.g. "200 queued", "200 queued (duplicate)": bench/answers.ts). */
   answers: Record<string, number>;
   /** Fingerprints the service answered (`output.fingerprint`): the clusters these events went to. */
   fingerprints: string[];
@@ -48,15 +49,8 @@ export async function runLevel(baseUrl: string, bodies: readonly string[], concu
     const answers: Record<string, number> = {};
     const fingerprints = new Set<string>();
     for (const r of results) {
-      let outcome = "";
-      try {
-        const parsed = JSON.parse(r.body) as { output?: { status?: string; fingerprint?: string }; error?: string; code?: string };
-        outcome = parsed.output?.status ?? parsed.code ?? parsed.error ?? "";
-        if (parsed.output?.fingerprint) fingerprints.add(parsed.output.fingerprint);
-      } catch {
-        outcome = r.body.slice(0, 40);
-      }
-      const key = `${r.status} ${outcome}`.trim();
+      const { key, fingerprint } = answerKey(r.status, r.body);
+      if (fingerprint) fingerprints.add(fingerprint);
       answers[key] = (answers[key] ?? 0) + 1;
     }
     return {

@@ -15,12 +15,13 @@
  * `npm run bench -- --only grouping` run and print that stage alone.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CallEntry } from "../tests/github-double/index.ts";
 import type { LocalStack } from "../tests/support/local-stack.ts";
+import { acceptedOf } from "./answers.ts";
 import { runBaseline } from "./baseline.ts";
 import { type Fingerprint, fingerprints, occurrence } from "./events.ts";
 import { groupingMarkdown, groupingSummary, runGrouping } from "./grouping.ts";
@@ -96,7 +97,12 @@ let source: Snapshot | null = null;
 const wranglerTail: string[] = [];
 let consumerRetries = 0;
 
+/** Everything wrangler dev printed during the run (warn level and up), kept for a post-mortem. */
+const WRANGLER_LOG = join(os.tmpdir(), `daemon-hotfix-bench-wrangler-${process.pid}.log`);
+writeFileSync(WRANGLER_LOG, "");
+
 function onWranglerOutput(text: string): void {
+  appendFileSync(WRANGLER_LOG, text);
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     if (line.includes("retrying event")) consumerRetries++;
@@ -191,7 +197,12 @@ async function waitCounted(s: LocalStack, fps: readonly string[], expected: numb
     if (n >= expected) return Date.now();
     if (Date.now() - lastLog > 10_000) {
       lastLog = Date.now();
-      log(`  consumer: ${n} of ${expected} events counted by their clusters (events_processed_total: ${await processed(s).catch(() => Number.NaN)})`);
+      const m = await metrics(s).catch(() => new Map<string, number>());
+      const of = (name: string) => m.get(`daemon_hotfix_${name}`) ?? 0;
+      log(
+        `  consumer: ${n} of ${expected} events counted by their clusters (events_processed_total ${of("events_processed_total")}; parked ${of("events_parked_total")}, unparked ${of("events_unparked_total")}, ` +
+          `dead letters ${of("dead_letters_total")}, retries ${of("retries_total")}; wrangler's output: ${WRANGLER_LOG})`,
+      );
     }
     await sleep(500);
   }
@@ -322,7 +333,7 @@ async function main(): Promise<number> {
     log(`ingest c=${l.concurrency}: ${result.eventsPerSecond.toFixed(0)} events/s, p50 ${result.latency.p50.toFixed(2)} / p95 ${result.latency.p95.toFixed(2)} / p99 ${result.latency.p99.toFixed(2)} ms, non-200 ${result.non200}`);
   }
   const ingestEnd = Date.now();
-  const queuedSoFar = [warmup, ...levels].reduce((n, l) => n + (l.answers["200 queued"] ?? 0), 0);
+  const queuedSoFar = [warmup, ...levels].reduce((n, l) => n + acceptedOf(l.answers), 0);
   log(`waiting for the consumer to count the ${queuedSoFar} queued ingest events`);
   const ingestClusters = [...new Set([warmup, ...levels].flatMap((l) => l.fingerprints))];
   const drainedAt = await waitCounted(s, ingestClusters, queuedSoFar, 180_000);
@@ -352,7 +363,7 @@ async function main(): Promise<number> {
   // Ingest writes its counters to D1 a few seconds late (METRICS_FLUSH_SECONDS): let the last flush land.
   await sleep(4_000);
   const serviceMetrics = await metrics(s);
-  const stormCosts = costs(beforeStorm, serviceMetrics, storm.answers["200 queued"] ?? 0);
+  const stormCosts = costs(beforeStorm, serviceMetrics, acceptedOf(storm.answers));
   const late = lateFingerprint(storm, stormFps, daemonCalls, plan.fingerprints - 1);
   log(`storm: counted within 5 s ${((stormCosts.countedWithin5s / Math.max(1, stormCosts.lagObservations)) * 100).toFixed(1)} %; late fingerprint's issue after ${late.seconds?.toFixed(2) ?? "—"} s (${late.createsBetween} other creates in between)`);
 

@@ -6,6 +6,7 @@
 import type { CallEntry, GitHubDouble } from "../tests/github-double/index.ts";
 import type { Fingerprint } from "./events.ts";
 import { byKind, limitErrors, peakWritesPerMinute, repoIssues, type RepoIssues, writes } from "./github-calls.ts";
+import { acceptedOf, answerKey } from "./answers.ts";
 import { agent, postJson } from "./http.ts";
 import * as cpu from "./procstat.ts";
 import { replay, type StormPlan } from "./schedule.ts";
@@ -106,13 +107,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     sentSoFar = i + 1;
     pending.push(
       postJson(url, o.bodies[i] ?? "", via).then((r) => {
-        let outcome = "";
-        try {
-          outcome = (JSON.parse(r.body) as { output?: { status?: string } }).output?.status ?? "";
-        } catch {
-          outcome = r.body.slice(0, 40);
-        }
-        const key = `${r.status} ${outcome}`.trim();
+        const { key } = answerKey(r.status, r.body);
         answers[key] = (answers[key] ?? 0) + 1;
       }),
     );
@@ -159,9 +154,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
       minWriteGapMs = minWriteGapMs === null ? gap : Math.min(minWriteGapMs, gap);
     }
   }
-  const notQueued = Object.entries(answers)
-    .filter(([k]) => k !== "200 queued")
-    .reduce((s, [, n]) => s + n, 0);
+  const notQueued = o.plan.events - acceptedOf(answers);
   return {
     sent: o.plan.events,
     notQueued,
