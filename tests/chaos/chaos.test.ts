@@ -130,19 +130,24 @@ describe("chaos: a storm under GitHub faults, crashes between create and confirm
       await worker.queue(createMessageBatch("daemon-hotfix-events", [{ id: `${run}-crash-${i}`, timestamp: new Date(), attempts: 1, body: message }]), { ...env, WRITES: writesQueue } as unknown as Env, counting);
       await waitOnExecutionContext(counting);
       const flush = { id: `${run}-crash-flush-${i}`, timestamp: new Date(), attempts: 1, body: writesQueue.sent[0] };
-      // (Should the create not reach GitHub at all — a slow first answer on a loaded machine — the step goes back
-      // to its cluster, which may be asked again after its back-off: until GitHub has the issue.)
+      // The crash is staged, so it is the one staged: GitHub's answer reaches the dying consumer. With the suite's 1 s
+      // client timeout a loaded machine could cut the create short instead — an unknown outcome, retried only after
+      // OUTCOME_SETTLE_MS (tests/consumer/create-settle.test.ts), not the crash this part is about — so the dying
+      // consumer (and the one the flush is redelivered to) waits for GitHub as long as a real one would.
+      const patient = { GITHUB_TIMEOUT_MS: "30000" };
+      // (Should the create not reach GitHub at all, the step goes back to its cluster, which may be asked again
+      // after its back-off: until GitHub has the issue.)
       for (let attempt = 0; attempt < 5 && (await github.issues(repo)).length === 0; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2_100));
         const ctx = createExecutionContext();
-        await worker.queue(createMessageBatch("daemon-hotfix-writes", [flush]), { ...env, CLUSTER: dyingAfterGitHub(env.CLUSTER) }, ctx);
+        await worker.queue(createMessageBatch("daemon-hotfix-writes", [flush]), { ...env, ...patient, CLUSTER: dyingAfterGitHub(env.CLUSTER) }, ctx);
         await waitOnExecutionContext(ctx);
       }
       expect(await github.issues(repo)).toHaveLength(1);
       expect((await env.CLUSTER.getByName(answer.output.fingerprint ?? "").snapshot())?.state).toBe("creating");
       // The queue redelivers the flush (same message id): the new consumer takes the lease over, finds the issue.
       const again = createExecutionContext();
-      await worker.queue(createMessageBatch("daemon-hotfix-writes", [{ ...flush, attempts: 2 }]), env, again);
+      await worker.queue(createMessageBatch("daemon-hotfix-writes", [{ ...flush, attempts: 2 }]), { ...env, ...patient }, again);
       await waitOnExecutionContext(again);
     }
 
