@@ -217,12 +217,21 @@ function lateFingerprint(storm: StormResult, fps: readonly Fingerprint[], calls:
   const isCreate = (c: CallEntry) => c.method === "POST" && /\/issues$/.test(c.path) && c.status === 201;
   const created = calls.find((c) => isCreate(c) && c.repo?.toLowerCase() === repo);
   const between = created ? calls.filter((c) => c.at > sentAtMs && c.at < created.at && c.method !== "GET") : [];
+  const createsBetween = between.filter((c) => isCreate(c));
+  // Of the creates in between, those of failures first sent after this one (served before it: not creates first).
+  const firstSentOf = new Map(fps.map((f, i) => [f.fullName.toLowerCase(), storm.firstSentAtMs[i] ?? 0]));
+  const overtook = createsBetween.filter((c) => (firstSentOf.get(c.repo?.toLowerCase() ?? "") ?? 0) > sentAtMs).length;
+  // GitHub's pace meanwhile: the mean gap between consecutive creates from its send to its own create.
+  const times = [sentAtMs, ...createsBetween.map((c) => c.at), ...(created ? [created.at] : [])];
+  const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t));
   return {
     repo: fp?.fullName ?? "",
     sentAtSeconds: (sentAtMs - storm.firstEventAtMs) / 1000,
     seconds: created ? (created.at - sentAtMs) / 1000 : null,
-    createsBetween: between.filter((c) => isCreate(c)).length,
-    otherWritesBetween: between.filter((c) => !isCreate(c)).length,
+    createsBetween: createsBetween.length,
+    overtook,
+    meanCreateGapSeconds: gaps.length > 1 ? gaps.slice(1).reduce((a, b) => a + b, 0) / (gaps.length - 1) / 1000 : null,
+    otherWritesBetween: between.length - createsBetween.length,
   };
 }
 export type LateResult = ReturnType<typeof lateFingerprint>;

@@ -140,8 +140,14 @@ function lateTarget(l: LateResult, spacingMs: number): Target {
     goal: `≤ 3 s + ${l.createsBetween} × ${spacingMs / 1000} s = ${allowed.toFixed(1)} s`,
     measured: l.seconds === null ? "no issue" : `${l.seconds.toFixed(2)} s (${l.createsBetween} other creates, ${l.otherWritesBetween} other writes in between)`,
     pass: l.seconds !== null && l.seconds <= allowed,
-    note: `from its first event's send to GitHub's 201 for its issue (the double's call log); writes in between: ${l.createsBetween} creates of other new failures, ${l.otherWritesBetween} edits/comments.`,
-    why: l.seconds === null ? "its issue was never created" : `it waited ${(l.seconds - allowed).toFixed(2)} s beyond the allowance.`,
+    note:
+      `from its first event's send to GitHub's 201 for its issue (the double's call log); writes in between: ${l.createsBetween} creates of other new failures ` +
+      `(${l.overtook} of failures first sent after it), ${l.otherWritesBetween} edits/comments; creates came ${l.meanCreateGapSeconds === null ? "—" : l.meanCreateGapSeconds.toFixed(2)} s apart on average meanwhile (spacing ${spacingMs / 1000} s).`,
+    why:
+      l.seconds === null
+        ? "its issue was never created"
+        : `it waited ${(l.seconds - allowed).toFixed(2)} s beyond the allowance: ${l.otherWritesBetween > 0 ? `${l.otherWritesBetween} edits were served before it (creates first did not hold); ` : "no edit was served before it (creates first held); "}` +
+          `the creates ahead of it came ${l.meanCreateGapSeconds === null ? "—" : l.meanCreateGapSeconds.toFixed(2)} s apart instead of ${spacingMs / 1000} s.`,
   };
 }
 

@@ -17,6 +17,13 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 /** A create refused a slot is remembered as waiting this long past its slot (it comes back through its cluster). */
 const CREATE_WAIT_GRACE_MS = 30_000;
+/**
+ * A refused create is told to come back this share of its allowed wait before its slot: the way back (its cluster's
+ * alarm, the writes queue, the consumer) takes time, and a create that arrives after its slot has passed leaves
+ * the slot unused — the creates behind it then come one spacing late each. Back early, it waits in line and is
+ * sent at its slot.
+ */
+export const CREATE_COMEBACK_LEAD = 0.5;
 
 /**
  * What a write is: a new failure's first issue (`create`) is served before everything else (`other`: body
@@ -73,11 +80,12 @@ export class WriteBudget extends DurableObject<Env> {
       if (at - nowMs <= maxWaitMs) {
         if (priority.requester) this.waitingCreates.delete(priority.requester);
       } else {
-        // Refused: told a time of its own, one spacing after the creates already told to come back.
-        const retryAtMs = lastCreate !== undefined && lastCreate >= at ? lastCreate + limits.spacingMs : at;
-        this.deferredCreates.push(retryAtMs);
-        if (priority.requester) this.waitingCreates.set(priority.requester, retryAtMs + CREATE_WAIT_GRACE_MS);
-        return { granted: false, retryAtMs };
+        // Refused: a slot of its own, one spacing after the creates already told to come back — and told to come
+        // back ahead of it, so it is in line when the slot comes.
+        const slotMs = lastCreate !== undefined && lastCreate >= at ? lastCreate + limits.spacingMs : at;
+        this.deferredCreates.push(slotMs);
+        if (priority.requester) this.waitingCreates.set(priority.requester, slotMs + CREATE_WAIT_GRACE_MS);
+        return { granted: false, retryAtMs: Math.max(nowMs, slotMs - Math.floor(maxWaitMs * CREATE_COMEBACK_LEAD)) };
       }
     } else if (this.waitingCreates.size > 0 || at - nowMs > maxWaitMs) {
       // Behind every create that waits, and spread one spacing apart, so refused edits do not come back at once.
