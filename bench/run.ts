@@ -134,7 +134,7 @@ async function metrics(s: LocalStack): Promise<Map<string, number>> {
   if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
   const out = new Map<string, number>();
   for (const line of (await res.text()).split("\n")) {
-    const m = /^([a-z_]+)(\{[^}]*\})?\s+([0-9.eE+-]+)$/.exec(line.trim());
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.eE+-]+)$/.exec(line.trim());
     if (!m) continue;
     const value = Number(m[3]);
     const key = `${m[1]}${m[2] ?? ""}`;
@@ -207,6 +207,19 @@ async function waitCounted(s: LocalStack, fps: readonly string[], expected: numb
     await sleep(500);
   }
   return null;
+}
+
+/** A repo with more than one issue: its issues and its GitHub calls, into wrangler's log file (for a post-mortem). */
+function postMortem(st: LocalStack, fps: readonly Fingerprint[]): void {
+  for (const fp of fps) {
+    const issues = st.github.issues(fp.fullName);
+    if (issues.length <= 1) continue;
+    const calls = st.github.calls.filter((c) => c.repo?.toLowerCase() === fp.fullName.toLowerCase()).map((c) => `${new Date(c.at).toISOString().slice(11, 23)} ${c.method} ${c.path} ${c.status}`);
+    const shown = issues.map((i) => `#${String(i.number)} ${String(i.state)}${i.state_reason ? `/${String(i.state_reason)}` : ""} created ${String(i.created_at)} ${/\| Occurrences \| \*\*(\d+)\*\* \|/.exec(String(i.body ?? ""))?.[1] ?? "?"}`);
+    const line = `[bench post-mortem] ${fp.fullName}: ${issues.length} issues: ${shown.join("; ")}\n  calls: ${calls.join("\n         ")}\n`;
+    appendFileSync(WRANGLER_LOG, line);
+    log(`${fp.fullName} has ${issues.length} issues (${shown.join("; ")}); its calls are in ${WRANGLER_LOG}`);
+  }
 }
 
 /** The fingerprint first sent mid-storm: from its first send to its issue's create, and what GitHub did meanwhile. */
@@ -361,6 +374,9 @@ async function main(): Promise<number> {
   log(`diagnostics c=${DIAG.concurrency}: disabled ${disabled.eventsPerSecond.toFixed(0)}/s p99 ${disabled.latency.p99.toFixed(2)} ms; duplicate ${duplicate.eventsPerSecond.toFixed(0)}/s p99 ${duplicate.latency.p99.toFixed(2)} ms`);
 
   // 2. Storm through daemon-hotfix.
+  // Ingest writes its counters to D1 a few seconds late (METRICS_FLUSH_SECONDS): let the diagnostics' land first,
+  // so the storm's per-event costs hold the storm's requests alone.
+  await sleep(4_000);
   const processedBeforeStorm = await processed(s);
   const beforeStorm = await metrics(s);
   log(`storm: ${STORM.events} events over ${STORM.fingerprints} fingerprints in ${STORM.durationMs / 1000} s`);
@@ -374,6 +390,7 @@ async function main(): Promise<number> {
   const serviceMetrics = await metrics(s);
   const stormCosts = costs(beforeStorm, serviceMetrics, acceptedOf(storm.answers));
   const late = lateFingerprint(storm, stormFps, daemonCalls, plan.fingerprints - 1);
+  postMortem(s, stormFps);
   log(`storm: counted within 5 s ${((stormCosts.countedWithin5s / Math.max(1, stormCosts.lagObservations)) * 100).toFixed(1)} %; late fingerprint's issue after ${late.seconds?.toFixed(2) ?? "—"} s (${late.createsBetween} other creates in between)`);
 
   // 3. Baseline: the prototype against the same double (its own repos and token).
@@ -393,6 +410,7 @@ async function main(): Promise<number> {
   const shedAfter = await metrics(shedStack);
   const shedCosts = costs(shedBefore, shedAfter, STORM.events);
   log(shedStorm.secondsToReflect === null ? "shed storm: NOT reflected within the deadline" : `shed storm: reflected ${shedStorm.secondsToReflect.toFixed(1)} s after the first event; answers ${JSON.stringify(shedStorm.answers)}`);
+  postMortem(shedStack, shedFps);
   await stopStack();
 
   // ---------------------------------------------------------------- targets and checks

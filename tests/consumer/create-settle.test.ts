@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import type { Octokit } from "@octokit/core";
 import { describe, expect, it } from "vitest";
 import type { FailureMessage } from "../../shared/queue-message";
 import { marker } from "../../shared/render/issue";
@@ -71,5 +72,19 @@ describe("a create whose answer was lost", () => {
     expect(issues[0]?.number).toBe(1);
     expect((await github.calls(repo)).filter((c) => c.method === "POST" && c.path.endsWith("/issues"))).toHaveLength(1);
     expect((await cluster.snapshot())?.issueNumber).toBe(1);
+  });
+
+  it("is not filed again on a look-up whose answer was cut short: an unreadable list is no answer, not an empty one", async () => {
+    // GitHub's answer read past the client's timeout (seen in the bench's shed storm on a loaded machine): a 200
+    // whose body is not the list. Read as "no issue with the marker", the retry would create a second issue.
+    const cutShort = { request: async () => ({ status: 200, headers: {}, url: "", data: '[{"number":1,"state":"open","body":"<!-- daemon-hotfix:finger' }) } as unknown as Octokit;
+    const repo = pluginRepo("cutshort");
+    const auth = await repoAuth(env, repo);
+    const writer = new GitHubWriter(cutShort, env.WRITE_BUDGET.getByName(auth.budgetKey), configOf(env).github.writeBudget);
+    await expect(writer.findByMarker(repo, marker("f".repeat(40)), Date.now())).rejects.toBeInstanceOf(GitHubFailure);
+    await expect(writer.hasComment(repo, 1, "<!-- daemon-hotfix:comment -->", Date.now())).rejects.toBeInstanceOf(GitHubFailure);
+    // …so the create step is given back to its cluster (transient: the next attempt looks again), never performed.
+    const failure = stepFailure(await writer.findByMarker(repo, marker("f".repeat(40)), Date.now()).catch((error: unknown) => error), env);
+    expect(failure).toMatchObject({ permanent: false });
   });
 });

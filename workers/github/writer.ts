@@ -86,6 +86,9 @@ export class GitHubWriter {
       const { data } = await this.read(`GET /repos/${repo}/issues`, () =>
         this.octokit.request("GET /repos/{owner}/{repo}/issues", { owner, repo: name, state: "all", since, sort: "created", direction: "asc", per_page: 100, page }),
       );
+      // A list cut short (read past the client's timeout) says nothing: "no issue with the marker" read from it
+      // would file the failure a second time.
+      if (!Array.isArray(data)) throw new GitHubFailure({ kind: "transient", reason: `GET /repos/${repo}/issues: GitHub's answer is not a list of issues (cut short?)` });
       for (const issue of data) if (!issue.pull_request && (issue.body ?? "").startsWith(marker)) found.push(issueState(issue));
       if (data.length < 100) break;
     }
@@ -99,6 +102,7 @@ export class GitHubWriter {
     const { data } = await this.read(`GET /repos/${repo}/issues/${issueNumber}/comments`, () =>
       this.octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo: name, issue_number: issueNumber, since, per_page: 100 }),
     );
+    if (!Array.isArray(data)) throw new GitHubFailure({ kind: "transient", reason: `GET /repos/${repo}/issues/${issueNumber}/comments: GitHub's answer is not a list of comments (cut short?)` });
     return data.some((comment) => (comment.body ?? "").startsWith(marker));
   }
 
