@@ -259,6 +259,7 @@ function machine(): Report["machine"] {
 
 async function main(): Promise<number> {
   const t0 = Date.now();
+  const loadAtStart = os.loadavg()[0] ?? 0;
   log("hostile text: the pathological corpus through every stage");
   const text = await runText();
   const textRows = textSummary(text);
@@ -471,6 +472,7 @@ async function main(): Promise<number> {
     targets,
     checks,
     notes: [
+      `The machine is shared (${os.cpus().length} cores): other work ran beside this run (1-minute load average ${loadAtStart.toFixed(1)} when it started, ${(os.loadavg()[0] ?? 0).toFixed(1)} when it ended). Absolute rates and latencies are depressed by it and vary between runs; the targets compare figures measured in this one run (ratios to the floor measured on the same stack minutes apart), and the CPU columns say what the stack itself used.`,
       `Pre-signing ${allJobs.length} inputs took ${signSeconds.toFixed(1)} s, concurrently with starting wrangler dev (${stackSeconds.toFixed(1)} s); the ingest levels and the storm send only pre-signed bodies.`,
       `CPU (cores used) while the storm was sent (${storm.cpuSend?.wallSeconds.toFixed(0) ?? "—"} s): ${cpu.describe(storm.cpuSend)}; while waiting for GitHub to reflect it (${storm.cpuWait?.wallSeconds.toFixed(0) ?? "—"} s): ${cpu.describe(storm.cpuWait)}.`,
       `Consumer retries seen in wrangler's log during the run: ${consumerRetries}.`,
