@@ -67,7 +67,8 @@ function replaySteps(view: ClusterView): string {
     f.kind === "plugin_error"
       ? `1. Re-trigger ${f.trigger.githubEvent ? code(f.trigger.githubEvent) : "the triggering event"}${f.trigger.url ? ` on ${githubLink(f.trigger.url)}` : ""} with the plugin ${code(f.plugin.id)} configured${f.plugin.ref ? ` at ${code(f.plugin.ref)}` : ""}.`
       : `1. Re-run the failed jobs of ${f.trigger.url ? githubLink(f.trigger.url) : "the run"}${f.correlation.headSha ? ` at ${code(f.correlation.headSha)}` : ""}.${rerunHint(view) ? ` ${rerunHint(view)}` : ""}`,
-    "2. Or replay the stored event against a local daemon-hotfix (`npm start`): save the JSON below as `event.json` and run `npm run send-sample -- --file event.json`.",
+    // Not a kernel payload (the failure as daemon-hotfix extracted and redacted it): it cannot be sent again as one.
+    "2. The failure as daemon-hotfix recorded it (redacted) is below: its plugin, ref and correlation ids are what to look for in the kernel's and the plugin's logs.",
   ];
   return `${steps.join("\n")}\n\n<details><summary>Stored event (redacted)</summary>\n\n${fence(cut(event, 20_000), "json")}\n\n</details>`;
 }

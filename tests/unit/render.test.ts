@@ -50,7 +50,7 @@ describe("issue rendering", () => {
       "### Log trail",
       "ERROR Error processing plugin; skipping",
       "### Reproduce",
-      "npm run send-sample -- --file event.json",
+      "2. The failure as daemon-hotfix recorded it (redacted) is below",
       "### Suggested next actions",
       "cc @team-bot @octocat",
     ]) {
