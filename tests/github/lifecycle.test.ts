@@ -222,3 +222,36 @@ describe("filed when it matters", () => {
     expect(issue?.state).toBe("open");
   });
 });
+
+describe("quiet plugin failures resolve too", () => {
+  const DAY = 86_400_000;
+  it("closes as completed, with one comment, a failure quiet for resolveAfterQuietDays after its plugin moved to another ref; a recurrence reopens it", async () => {
+    const repo = pluginRepo("life-quiet");
+    const at = (ref: string) => ({ plugin: { id: `${repo}:compute.yml@${ref}`, ref } });
+    const settings = { updateIntervalSeconds: 1, resolveAfterQuietDays: 7 };
+    const first = await sendFailure(repo, { ...at("v1.0.0"), message: "TypeError: cannot read properties of undefined (reading 'assignee')", settings });
+    const fingerprint = first.output.fingerprint ?? "";
+    await eventually(() => github.issues(repo), (issues) => issues.length === 1);
+    const cluster = env.CLUSTER.getByName(fingerprint);
+    // The plugin has not moved on yet: nothing, however long it stays quiet.
+    expect(await cluster.quietCheck(Date.now() + 30 * DAY)).toEqual({ resolving: false, reason: "the plugin was not seen at another ref since" });
+    // Another failure of the same plugin, at its new ref: the plugin moved on (its own issue).
+    await sendFailure(repo, { ...at("v1.1.0"), message: "HTTP 502: Bad Gateway", settings });
+    await eventually(() => github.issues(repo), (issues) => issues.length === 2);
+    // Quiet for two days only: not yet.
+    const early = await eventually(() => cluster.quietCheck(Date.now() + 2 * DAY), (r) => r.reason !== "the plugin was not seen at another ref since");
+    expect(early).toEqual({ resolving: false, reason: "not quiet long enough" });
+    expect(await cluster.quietCheck(Date.now() + 8 * DAY)).toEqual({ resolving: true, reason: "no recurrence since v1.1.0" });
+    const quiet = await eventually(() => github.issues(repo), (issues) => issues.find((i) => i.title.includes("assignee"))?.state === "closed");
+    const closed = quiet.find((i) => i.title.includes("assignee"));
+    expect(closed?.state_reason).toBe("completed");
+    const comments = commentsOf(closed).filter((c) => c.includes("Resolved by daemon-hotfix"));
+    expect(comments).toHaveLength(1);
+    expect(comments[0]).toMatch(/no recurrence since `v1\.1\.0` on \d{4}-\d{2}-\d{2}T/);
+    // The other failure (still failing at the new ref) stays open.
+    expect(quiet.find((i) => i.title.includes("502"))?.state).toBe("open");
+    // It comes back: reopened.
+    await sendFailure(repo, { ...at("v1.1.0"), message: "TypeError: cannot read properties of undefined (reading 'assignee')", settings });
+    await eventually(() => github.issues(repo), (issues) => issues.find((i) => i.title.includes("assignee"))?.state === "open");
+  });
+});

@@ -6,6 +6,7 @@ import type { FailureEvent } from "../../shared/failure-event";
 import { dailySeries, EMPTY_ACTIVITY, hourlySeries, recordActivity } from "../../shared/lifecycle/activity";
 import { fileAfterMet, withArrivals } from "../../shared/lifecycle/file-after";
 import { mirroredIssue, IssuesEvent } from "../../shared/lifecycle/issue-event";
+import { quietResolution } from "../../shared/lifecycle/lifecycle";
 import { sparkline } from "../../shared/lifecycle/sparkline";
 import { renderBody } from "../../shared/render/issue";
 import { Settings } from "../../shared/settings";
@@ -219,5 +220,25 @@ describe("the events listened to", () => {
     expect(toFailure("issues.reopened", { ...payload, action: "reopened" }, ctx)).toMatchObject({ outcome: "mirror" });
     expect(toFailure("issues.opened", payload, ctx)).toEqual({ outcome: "ignored", reason: 'event "issues.opened" is not one daemon-hotfix handles' });
     expect(toFailure("issues.closed", { action: "closed" }, ctx)).toMatchObject({ outcome: "invalid" });
+  });
+});
+
+describe("quiet plugin failures", () => {
+  const DAY = 86_400_000;
+  const lastSeen = iso(T0);
+  const lc = () => add(null, pluginFailure(T0, "v1.0.0")).lifecycle ?? undefined;
+  const cases: Array<[string, Partial<Parameters<typeof quietResolution>[0]>, ReturnType<typeof quietResolution>]> = [
+    ["moved on and quiet for 7 days: closed, naming the new ref and when it was seen", { pluginVersion: { ref: "v1.1.0", seenAt: iso(T0 + DAY) }, nowMs: T0 + 7 * DAY }, { resolve: { by: "quiet", ref: "v1.1.0", since: iso(T0 + DAY) } }],
+    ["moved on, quiet for 3 days: look again at day 7", { pluginVersion: { ref: "v1.1.0", seenAt: iso(T0 + DAY) }, nowMs: T0 + 3 * DAY }, { wakeAtMs: T0 + 7 * DAY }],
+    ["not moved on: nothing", { pluginVersion: null, nowMs: T0 + 30 * DAY }, null],
+    ["the other ref was seen before the last occurrence (the failure went on after it): nothing", { pluginVersion: { ref: "v0.9.0", seenAt: iso(T0 - DAY) }, nowMs: T0 + 30 * DAY }, null],
+    ["the same ref: nothing", { pluginVersion: { ref: "v1.0.0", seenAt: iso(T0 + DAY) }, nowMs: T0 + 30 * DAY }, null],
+    ["a CI failure: nothing", { kind: "workflow_run", pluginVersion: { ref: "v1.1.0", seenAt: iso(T0 + DAY) }, nowMs: T0 + 30 * DAY }, null],
+    ["no open issue: nothing", { issueOpen: false, pluginVersion: { ref: "v1.1.0", seenAt: iso(T0 + DAY) }, nowMs: T0 + 30 * DAY }, null],
+  ];
+  it.each(cases)("%s", (_name, input, expected) => {
+    const lifecycle = lc();
+    if (!lifecycle) throw new Error("no lifecycle");
+    expect(quietResolution({ lc: lifecycle, kind: "plugin_error", issueOpen: true, lastSeen, quietDays: 7, pluginVersion: null, nowMs: T0, ...input })).toEqual(expected);
   });
 });

@@ -3,7 +3,8 @@ import * as v from "valibot";
 import type { ClusterView } from "../../shared/cluster-view";
 import type { CiCommit } from "../../shared/ci-context/schema";
 import { addOccurrence, applyStep, type ClusterSettings, type OccurrenceInput, ClusterState, clusterView, decide, digestBaseOf, IssueState, lifecycleSettings, type PlanKind, recurrenceOf, type StepResult, withGreen, withMirroredIssue } from "../../shared/cluster-state";
-import { lifecycleOf, type Resolution } from "../../shared/lifecycle/lifecycle";
+import { lifecycleOf, quietResolution, type Resolution } from "../../shared/lifecycle/lifecycle";
+import { movedOnFrom } from "../lifecycle/plugin-versions";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { ClusterProbe, GroupingKey } from "../../shared/grouping/route";
 import { isGroupingVersion } from "../../shared/grouping/versions";
@@ -179,6 +180,12 @@ function lifecycleNotes(state: ClusterState, kind: PlanKind): Pick<Plan, "regres
   return {};
 }
 
+/** When an open issue of a plugin failure has been quiet for `resolveAfterQuietDays` (null: not such a cluster). */
+function quietDueMs(state: ClusterState): number | null {
+  if (state.sample.kind !== "plugin_error" || state.issue?.state !== "open" || state.lifecycle?.resolve || !state.lifecycle) return null;
+  return Date.parse(state.lastSeen) + lifecycleSettings(state.settings).resolveAfterQuietDays * 86_400_000;
+}
+
 /** "waiting to file: 2 of 3 occurrences within 10 min" (fileAfter), for the index and the dashboard. */
 function waitingReason(state: ClusterState): string {
   const rule = lifecycleSettings(state.settings).fileAfter;
@@ -260,6 +267,7 @@ export class ClusterObject extends DurableObject<Env> {
       this.wakeAt(decision.wakeAtMs);
     }
     this.save(state);
+    this.wakeForQuiet(input.nowMs);
     // While it waits to be filed (fileAfter), the index shows its count as it grows.
     const waitedOrWaits = !state.issue && fresh.length > 0 && (!wasDue || !lifecycleOf(state.lifecycle).fileDue);
     const snapshot = isNew || waitedOrWaits ? this.snapshot() : null;
@@ -438,6 +446,9 @@ export class ClusterObject extends DurableObject<Env> {
     this.alarmAtMs = null;
     const now = Date.now();
     this.sql.exec(`DELETE FROM events WHERE seen_ms < ?`, now - EVENT_MEMORY_MS);
+    if (!this.state) return;
+    const quietDue = quietDueMs(this.state);
+    if (quietDue !== null && now >= quietDue) await this.quietCheck(now);
     const state = this.state;
     if (!state) return;
     const decision = decide(state.lease && state.lease.untilMs <= now ? { ...state, lease: null } : state, now);
@@ -465,6 +476,46 @@ export class ClusterObject extends DurableObject<Env> {
       const oldest = this.sql.exec<{ seen_ms: number | null }>(`SELECT MIN(seen_ms) AS seen_ms FROM events`).one().seen_ms;
       if (oldest !== null) this.wakeAt(oldest + EVENT_MEMORY_MS);
     }
+    this.wakeForQuiet(now);
+  }
+
+  /**
+   * Issue 15: an open issue of a `kernel.plugin_error` quiet for `resolveAfterQuietDays` since its last occurrence,
+   * whose plugin was seen at another ref after it (D1 \`plugin_versions\`), is to be closed as completed ("no
+   * recurrence since <ref> on <date>"): a `resolve` step, its flush sent from here. Otherwise it looks again a
+   * day later (the plugin may move on yet). `nowMs` is the alarm's time (tests pass a later one).
+   */
+  async quietCheck(nowMs: number): Promise<{ resolving: boolean; reason: string }> {
+    const state = this.state;
+    if (!state) return { resolving: false, reason: "no cluster" };
+    const lc = lifecycleOf(state.lifecycle);
+    const days = lifecycleSettings(state.settings).resolveAfterQuietDays;
+    const lastRef = state.sample.plugin.ref !== undefined ? ([...lc.versions].reverse().find((version) => version.kind === "ref")?.value ?? state.sample.plugin.ref) : undefined;
+    if (state.sample.kind !== "plugin_error" || state.issue?.state !== "open" || lc.resolve || lastRef === undefined) return { resolving: false, reason: "not an open plugin failure's issue" };
+    const moved = await movedOnFrom(this.env.DB, state.sample, lastRef, state.lastSeen);
+    const current = this.state ?? state;
+    const verdict = quietResolution({ lc: lifecycleOf(current.lifecycle), kind: current.sample.kind, issueOpen: current.issue?.state === "open", lastSeen: current.lastSeen, quietDays: days, pluginVersion: moved, nowMs });
+    if (!verdict || !("resolve" in verdict)) {
+      this.wakeAt(Math.max(verdict && "wakeAtMs" in verdict ? verdict.wakeAtMs : 0, Date.now() + 86_400_000));
+      return { resolving: false, reason: moved ? "not quiet long enough" : "the plugin was not seen at another ref since" };
+    }
+    const next: ClusterState = { ...current, lifecycle: { ...lifecycleOf(current.lifecycle), resolve: verdict.resolve }, flushRequestedMs: Date.now() };
+    this.save(next);
+    const message: FlushMessage = { version: 1, type: "flush", fingerprint: next.fingerprint, repo: next.repo };
+    try {
+      await this.env.WRITES.send(message, { contentType: "json" });
+    } catch (error) {
+      this.save({ ...this.requireState(), flushRequestedMs: 0 });
+      console.error(JSON.stringify({ msg: "flush not sent; retrying", fingerprint: next.fingerprint, error: error instanceof Error ? error.message : String(error) }));
+    }
+    this.wakeAt(Date.now() + FLUSH_PENDING_MS + 1_000);
+    return { resolving: true, reason: `no recurrence since ${verdict.resolve.by === "quiet" ? verdict.resolve.ref : ""}` };
+  }
+
+  /** Keeps the alarm no later than when a quiet plugin failure is to be looked at. */
+  private wakeForQuiet(nowMs: number): void {
+    const due = this.state ? quietDueMs(this.state) : null;
+    if (due !== null) this.wakeAt(Math.max(due, nowMs + 1_000));
   }
 
   /** Decides, and when a step is due, stores a lease for it and returns it as a plan. Always saves `state`. */
@@ -473,9 +524,11 @@ export class ClusterObject extends DurableObject<Env> {
     if (!decision || "wakeAtMs" in decision) {
       this.save(state);
       if (decision) this.wakeAt(decision.wakeAtMs);
+      this.wakeForQuiet(nowMs);
       return null;
     }
     const { kind } = decision;
+    this.wakeForQuiet(nowMs);
     const leaseMs = options.leaseMs ?? leaseMsFor(kind, options.requestMs);
     const leaseId = crypto.randomUUID();
     const createAttempts = kind === "create" ? state.createAttempts + 1 : state.createAttempts;
