@@ -215,6 +215,8 @@ describe("filed when it matters", () => {
     const admin = () => postToWorker(new Request(`https://daemon-hotfix.example.test/admin/clusters/${fingerprint}`, { headers: { authorization: "Bearer test-admin-token" } })).then((r) => r.json<{ cluster?: { state: string; stateReason: string | null; total: number } }>());
     const waiting = await eventually(admin, (body) => body.cluster?.total === 2);
     expect(waiting.cluster).toMatchObject({ state: "waiting", stateReason: "waiting to file: 2 of 3 occurrences within 10 min" });
+    const dashboard = await (await postToWorker(new Request("https://daemon-hotfix.example.test/dashboard", { headers: { authorization: "Bearer test-admin-token" } }))).text();
+    expect(dashboard).toContain(`<span class="state waiting">waiting to file</span>`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await github.calls(repo)).toEqual([]);
     await sendFailure(repo, { settings });

@@ -134,7 +134,8 @@ export const Dashboard: FC<{ data: DashboardData }> = ({ data }) => {
                         <code>{c.plugin}</code>
                       </td>
                       <td>
-                        <span class={`state ${c.state}`}>{c.state}</span>
+                        {/* Issue 15: not filed yet (fileAfter), every occurrence counted. */}
+                        <span class={`state ${c.state}`}>{c.state === "waiting" ? "waiting to file" : c.state}</span>
                       </td>
                       <td>{c.total}</td>
                       <td class="muted">{c.lastSeen}</td>

@@ -119,9 +119,9 @@ export async function collectMetrics(env: Env): Promise<MetricFamily[]> {
     { name: "daemon_hotfix_open_clusters", help: "Clusters whose issue is open.", type: "gauge", samples: [{ labels: {}, value: states.get("open") ?? 0 }] },
     {
       name: "daemon_hotfix_clusters",
-      help: "Clusters by state (pending, creating, open, closed, blocked, digested: no issue, counted in a digest).",
+      help: "Clusters by state (pending, waiting: not filed yet (fileAfter), creating, open, closed, blocked, digested: no issue, counted in a digest).",
       type: "gauge",
-      samples: ["pending", "creating", "open", "closed", "blocked", "digested"].map((state) => ({ labels: { state }, value: states.get(state) ?? 0 })),
+      samples: ["pending", "waiting", "creating", "open", "closed", "blocked", "digested"].map((state) => ({ labels: { state }, value: states.get(state) ?? 0 })),
     },
   );
   families.push({
