@@ -197,6 +197,12 @@ describe("mirrored from GitHub at once", () => {
       async () => (await postToWorker(new Request(`https://daemon-hotfix.example.test/admin/clusters/${fingerprint}`, { headers: { authorization: "Bearer test-admin-token" } }))).json<{ cluster?: { state: string } }>(),
       (body) => body.cluster?.state === "open",
     );
+    // The marker pasted into an issue of another repo (same number): the cluster takes nothing from it.
+    const elsewhere = pluginRepo("life-elsewhere");
+    await sendIssueEvent(elsewhere, { number: issue?.number ?? 0, body: issue?.body ?? null }, "closed", "not_planned");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const still = await postToWorker(new Request(`https://daemon-hotfix.example.test/admin/clusters/${fingerprint}`, { headers: { authorization: "Bearer test-admin-token" } })).then((r) => r.json<{ cluster?: { state: string } }>());
+    expect(still.cluster?.state).toBe("open");
     // Another issue (no marker), and daemon-hotfix's own close: ignored at the door, nothing queued.
     const foreign = await sendIssueEvent(repo, { number: 99, body: "Some bug report" }, "closed", "completed");
     expect(foreign.output).toEqual({ status: "ignored", reason: "not an issue daemon-hotfix filed (no marker)" });

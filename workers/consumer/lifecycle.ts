@@ -20,17 +20,17 @@ export interface LifecycleDeps {
 export async function handleLifecycle(body: GreenMessage | MirrorMessage, deps: LifecycleDeps): Promise<void> {
   const { env } = deps;
   const now = Date.now();
-  const results: Array<{ fingerprint: string; repo: string | null; result: LifecycleResult }> = [];
+  const results: Array<{ fingerprint: string; result: LifecycleResult }> = [];
   if (body.type === "green") {
     for (const fingerprint of body.fingerprints) {
       const result = await env.CLUSTER.getByName(fingerprint).green({ run: body.run, workflow: body.workflow, ...(body.branch !== undefined ? { branch: body.branch } : {}), nowMs: now });
-      results.push({ fingerprint, repo: result.snapshot?.repo ?? null, result });
+      results.push({ fingerprint, result });
       // No open issue any more (closed meanwhile): the stream forgets it, so the next success costs nothing.
       if (result.refused && result.snapshot && result.snapshot.state !== "open") await trackInStream(env, result.snapshot);
     }
   } else {
-    const result = await env.CLUSTER.getByName(body.fingerprint).mirror(body.issue, now);
-    results.push({ fingerprint: body.fingerprint, repo: body.repo, result });
+    const result = await env.CLUSTER.getByName(body.fingerprint).mirror(body.repo, body.issue, now);
+    results.push({ fingerprint: body.fingerprint, result });
     if (!result.refused) {
       deps.metrics.inc("issues_mirrored");
       const flush = await trackInStream(env, result.snapshot);
@@ -38,9 +38,8 @@ export async function handleLifecycle(body: GreenMessage | MirrorMessage, deps: 
     } else console.warn(JSON.stringify({ msg: "issue state not mirrored", fingerprint: body.fingerprint, reason: result.refused }));
   }
   deps.metrics.inc("do_requests", { component: "consumer", object: "cluster" }, results.length);
-  for (const { fingerprint, repo, result } of results) {
+  for (const { fingerprint, result } of results) {
     const snapshot = result.snapshot;
-    if (snapshot && repo && snapshot.repo.toLowerCase() !== repo.toLowerCase()) continue;
     if (result.flush && snapshot) deps.flushes.push({ version: 1, type: "flush", fingerprint, repo: snapshot.repo });
     if (snapshot && !result.refused) {
       deps.pending.push(upsertClusterIndex(env.DB, snapshot));

@@ -305,11 +305,13 @@ export class ClusterObject extends DurableObject<Env> {
 
   /**
    * GitHub's state of this cluster's issue (an \`issues.closed\` / \`issues.reopened\` event of the issue with its
-   * marker), taken at once: closed as not planned → silenced, reopened → active. Another issue number: nothing.
+   * marker), taken at once: closed as not planned → silenced, reopened → active. Another repo or issue number: nothing.
    */
-  mirror(issue: IssueState, nowMs: number): LifecycleResult {
+  mirror(repo: string, issue: IssueState, nowMs: number): LifecycleResult {
     const state = this.state;
     if (!state) return { refused: "no such cluster", flush: false, snapshot: null };
+    // The marker is text anyone can paste: only the cluster's own repo and issue number count.
+    if (state.repo.toLowerCase() !== repo.toLowerCase()) return { refused: `an issue of ${repo}, not of this cluster's repo`, flush: false, snapshot: null };
     const parsed = v.safeParse(IssueState, issue);
     if (!parsed.success) return { refused: "not an issue state", flush: false, snapshot: this.snapshot() };
     const { state: next, changed } = withMirroredIssue(state, parsed.output);
