@@ -76,7 +76,9 @@ describe("resolved when green", () => {
     await eventually(() => github.calls(repo), (calls) => calls.some((c) => c.method === "POST" && c.path.endsWith("/issues")));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const answer = await sendRun(repo, { id: greenId, sha: green, conclusion: "success" });
-    expect(answer.output).toMatchObject({ status: "queued", reason: expect.stringContaining("closes 1 open issue") });
+    // (On a loaded machine the stream may hear of the issue only after this run: then the opening issue is told of it.)
+    if (answer.output.status === "queued") expect(answer.output.reason).toContain("closes 1 open issue");
+    else expect(answer.output.reason).toMatch(/^success: recorded /);
     const [closed] = await eventually(() => github.issues(repo), (issues) => issues[0]?.state === "closed");
     expect(closed?.state_reason).toBe("completed");
     const closing = commentsOf(closed).filter((c) => c.includes("Resolved by daemon-hotfix"));
@@ -141,7 +143,9 @@ describe("resolved when green", () => {
     const oldRun = runId();
     await failRun(repo, old, { id: oldRun });
     await eventually(() => github.issues(repo), (issues) => issues.length === 1);
-    await eventually(() => sendRun(repo, { sha: sha(), conclusion: "success" }), (a) => a.output.status === "queued");
+    // One passing run: it closes the issue (through the stream's index, or — should it come while the issue is still
+    // being filed — when the opening issue is told of it).
+    await sendRun(repo, { sha: sha(), conclusion: "success" });
     await eventually(() => github.issues(repo), (issues) => issues[0]?.state === "closed");
 
     // The old commit's run re-run (attempt 2): the version current before the close.
@@ -258,7 +262,8 @@ describe("quiet plugin failures resolve too", () => {
     expect(comments[0]).toMatch(/no recurrence since `v1\.1\.0` on \d{4}-\d{2}-\d{2}T/);
     // The other failure (still failing at the new ref) stays open.
     expect(quiet.find((i) => i.title.includes("502"))?.state).toBe("open");
-    // It comes back: reopened.
+    // It comes back (in a later second than the close: GitHub's closed_at is whole seconds): reopened.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await sendFailure(repo, { ...at("v1.1.0"), message: "TypeError: cannot read properties of undefined (reading 'assignee')", settings });
     await eventually(() => github.issues(repo), (issues) => issues.find((i) => i.title.includes("assignee"))?.state === "open");
   });
