@@ -116,9 +116,7 @@ export function recurrenceAfterClose(lc: Lifecycle, closedAtMs: number): Recurre
   const closure = lc.closure;
   // Closed by a passing run: what failed after that run began may be a regression (GitHub's close came later, on GitHub's clock).
   const sinceMs = closure?.by === "green" && closure.commitAt && Number.isFinite(Date.parse(closure.commitAt)) ? Date.parse(closure.commitAt) : closedAtMs;
-  // GitHub's times are whole seconds (closed_at, a run's created_at): an occurrence within the second of the close
-  // may be from before it, so only one from a later second counts as after.
-  const after = (iso: string) => Date.parse(iso) >= Math.floor(sinceMs / 1000) * 1000 + 1000;
+  const after = (iso: string) => Date.parse(iso) > sinceMs;
   const isOld = (s: SeenVersion) =>
     !after(s.firstSeen) || (closure?.version !== null && closure?.version !== undefined && s.value === closure.version) || (closure?.commitAt !== undefined && s.commitAt !== undefined && Date.parse(s.commitAt) <= Date.parse(closure.commitAt));
   const recurred = lc.versions.filter((s) => s.gating && after(s.lastSeen));

@@ -244,6 +244,9 @@ describe("quiet plugin failures resolve too", () => {
     const first = await sendFailure(repo, { ...at("v1.0.0"), message: "TypeError: cannot read properties of undefined (reading 'assignee')", settings });
     const fingerprint = first.output.fingerprint ?? "";
     await eventually(() => github.issues(repo), (issues) => issues.length === 1);
+    // GitHub's closed_at is whole seconds: the close comes in a later second than this failure (else it would look
+    // like a recurrence after the close).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const cluster = env.CLUSTER.getByName(fingerprint);
     // The plugin has not moved on yet: nothing, however long it stays quiet.
     expect(await cluster.quietCheck(Date.now() + 30 * DAY)).toEqual({ resolving: false, reason: "the plugin was not seen at another ref since" });

@@ -145,14 +145,6 @@ describe("mirrored from GitHub, and a person's close of a plugin failure", () =>
     expect(decide(state, T0 + 10 * MIN)).toEqual(expected);
   });
 
-  it("GitHub's closed_at is whole seconds: an occurrence within the second of the close does not reopen, one a second later does", () => {
-    const closeAt = T0 + 2 * MIN; // GitHub says 10:02:00Z for a close at 10:02:00.700
-    let state = filed(add(null, pluginFailure(T0)), T0 + MIN);
-    state = withMirroredIssue(state, closed(closeAt)).state;
-    expect(decide(add(state, pluginFailure(closeAt + 600)), closeAt + 700)).toBeNull();
-    expect(decide(add(state, pluginFailure(closeAt + 1_000)), closeAt + 1_100)).toEqual({ kind: "reopen" });
-  });
-
   it("another issue's number changes nothing; a reopen makes the cluster active", () => {
     const state = filed(add(null, pluginFailure(T0)), T0 + MIN);
     expect(withMirroredIssue(state, { ...closed(T0), number: 2 }).changed).toBe(false);
