@@ -163,7 +163,7 @@ describe("broken between A and B", () => {
     const green = sha();
     const red = sha();
     const success = await sendWorkflowRun(repo, { id: runId(), conclusion: "success", sha: green, commitMessage: "Bump deps, thanks @octocat\n\nlong body", createdAt: "2026-11-20T09:00:00Z" });
-    expect(success.output).toEqual({ status: "ignored", reason: `success: recorded ${green.slice(0, 12)} as the last passing commit of .github/workflows/ci.yml on main` });
+    expect(success.output).toEqual({ status: "queued", reason: `success: recorded ${green.slice(0, 12)} as the last passing commit of .github/workflows/ci.yml on main` });
     expect(await github.calls(repo)).toEqual([]);
     const id = runId();
     await github.actionsRun(failingRun(repo, id, { headSha: red }));

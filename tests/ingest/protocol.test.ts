@@ -210,11 +210,13 @@ describe("policy outcomes are 200s", () => {
     expect((await answer(byOperator)).output.status).toBe("disabled");
   });
 
-  it("ignored: workflow events while allowWorkflowEvents is off, successful runs", async () => {
+  it("ignored: workflow events while allowWorkflowEvents is off; a successful run is handled once it is on (issue 15)", async () => {
     const off = await signAsKernel(workflowRun(), { eventName: "workflow_run.completed" });
     expect((await answer(await postToWorker(jsonRequest(off)))).output).toMatchObject({ status: "ignored", reason: expect.stringContaining("allowWorkflowEvents") });
+    const successOff = await signAsKernel(workflowRun({ conclusion: "success" }), { eventName: "workflow_run.completed" });
+    expect((await answer(await postToWorker(jsonRequest(successOff)))).output.status).toBe("ignored");
     const success = await signAsKernel(workflowRun({ conclusion: "success" }), { eventName: "workflow_run.completed", settings: { allowWorkflowEvents: true } });
-    expect((await answer(await postToWorker(jsonRequest(success)))).output).toMatchObject({ status: "ignored", reason: expect.stringContaining("success") });
+    expect((await answer(await postToWorker(jsonRequest(success)))).output).toMatchObject({ status: "queued", reason: expect.stringMatching(/^success: recorded [0-9a-f]{12} as the last passing commit of /) });
   });
 
   it("suppressed: daemon-hotfix's own failure, its own bot's events", async () => {

@@ -56,7 +56,8 @@ export function gateKey(failure: FailureEvent): string {
 
 /**
  * A passing CI run on a watched branch: its commit becomes the stream's last green one ("broken between A and B").
- * No GitHub request, nothing enqueued; answered `ignored` with what was recorded. A stream that cannot be reached
+ * No GitHub request, nothing enqueued unless an issue is open; answered `queued` (handled, not ignored: contract
+ * "Counting and lifecycle") with what was recorded. A stream that cannot be reached
  * costs only that record, never the answer.
  */
 async function recordGreen(env: Env, green: GreenRun, autoClose: boolean): Promise<IngestOutput> {
@@ -65,7 +66,7 @@ async function recordGreen(env: Env, green: GreenRun, autoClose: boolean): Promi
     const { open } = await env.CI_STREAM.getByName(green.stream).green(green);
     const recorded = `success: recorded ${green.commit.sha.slice(0, 12)} as the last passing commit of ${what}`;
     // Issue 15: the stream's index names the clusters with an open issue; none (the common case): no further cost.
-    if (open.length === 0 || !autoClose) return { status: "ignored", reason: `${recorded}${open.length ? " (settings.autoClose is false: its open issues stay open)" : ""}` };
+    if (open.length === 0 || !autoClose) return { status: "queued", reason: `${recorded}${open.length ? " (settings.autoClose is false: its open issues stay open)" : ""}` };
     return await sendLifecycle(env, { version: 1, type: "green", stream: green.stream, fingerprints: open, workflow: green.workflow, ...(green.branch !== undefined ? { branch: green.branch } : {}), run: green.commit }, `${recorded}; closes ${open.length} open issue${open.length === 1 ? "" : "s"}`);
   } catch (error) {
     console.error(JSON.stringify({ msg: "last green not recorded", stream: green.stream, error: error instanceof Error ? error.message : String(error) }));
