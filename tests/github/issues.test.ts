@@ -64,7 +64,8 @@ describe("exactly one issue per failure", () => {
       expect(res.status).toBe(200);
     }
     const res = await postToWorker(jsonRequest(await signAsKernel(checkRun({ repo, id: Math.floor(Math.random() * 1e9), conclusion: "success" }), { eventName: "check_run.completed", settings })));
-    expect(((await res.json()) as { output: { status: string } }).output.status).toBe("ignored");
+    // A success is handled, not ignored (issue 15): recorded as the last green run, no occurrence counted.
+    expect(((await res.json()) as { output: { status: string; reason?: string } }).output).toMatchObject({ status: "queued", reason: expect.stringMatching(/^success: recorded /) });
     const [issue] = await eventually(() => github.issues(repo), (issues) => issues.length === 1 && occurrences(issues[0]?.body ?? null) === 2);
     expect(issue?.title).toBe(`[daemon-hotfix] ${repo.split("/")[1]}: Workflow "Compute" failed on main`);
   });
