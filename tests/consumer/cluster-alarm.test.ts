@@ -1,27 +1,18 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { ClusterSettings } from "../../shared/cluster-state";
-import { toFailure } from "../../shared/convert";
 import type { FailureEvent } from "../../shared/failure-event";
 import type { FlushMessage } from "../../shared/queue-message";
-import { Settings } from "../../shared/settings";
 import { type ClusterObject, FLUSH_RETRY_MS } from "../../workers/durable/cluster";
-import { kernelPluginError } from "../helpers/events";
+import { workflowFailureIn } from "../helpers/failures";
 
 const settings: ClusterSettings = { windowMinutes: 60, updateIntervalSeconds: 60, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } };
 
 /** A repo of this file's own: a flush that reaches the real queue after the test files nobody else's issue. */
 const repo = `alarm-${crypto.randomUUID().slice(0, 8)}`;
 
-function failure(): FailureEvent {
-  const now = new Date().toISOString();
-  const payload = kernelPluginError({ plugin: { type: "workflow", id: `acme/${repo}:compute.yml@main`, owner: "acme", repo }, trigger: { repo: "acme/app" }, requestId: crypto.randomUUID(), timestamp: now });
-  const c = toFailure("kernel.plugin_error", payload, { kernelStateId: "k", receivedAt: now, settings: v.parse(Settings, {}) });
-  if (c.outcome !== "failure") throw new Error(c.outcome);
-  return { ...c.failure, eventId: crypto.randomUUID().replaceAll("-", "") };
-}
+const failure = (): FailureEvent => workflowFailureIn(repo);
 
 /** A queue whose sends wait until released (or fail), standing in for the cluster's WRITES binding. */
 function heldQueue(outcome: "sent" | "fails" = "sent") {

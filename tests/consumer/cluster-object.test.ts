@@ -1,25 +1,16 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { ClusterSettings } from "../../shared/cluster-state";
-import { toFailure } from "../../shared/convert";
 import type { FailureEvent } from "../../shared/failure-event";
-import { Settings } from "../../shared/settings";
 import { type ClusterObject, DEFAULT_REQUEST_MS, leaseMsFor, REQUESTS_PER_STEP } from "../../workers/durable/cluster";
-import { kernelPluginError } from "../helpers/events";
+import { workflowFailureIn } from "../helpers/failures";
 
 const settings: ClusterSettings = { windowMinutes: 60, updateIntervalSeconds: 0, issueLabels: [], notify: [], modes: ["issue"], riskPolicy: { autoMerge: false, maxAutofixPerDay: 3, maxRiskTier: "low" } };
 const repo = `object-${crypto.randomUUID().slice(0, 8)}`;
 const open = { number: 7, state: "open" as const, stateReason: null, closedAt: null };
 
-function failure(): FailureEvent {
-  const now = new Date().toISOString();
-  const payload = kernelPluginError({ plugin: { type: "workflow", id: `acme/${repo}:compute.yml@main`, owner: "acme", repo }, trigger: { repo: "acme/app" }, requestId: crypto.randomUUID(), timestamp: now });
-  const c = toFailure("kernel.plugin_error", payload, { kernelStateId: "k", receivedAt: now, settings: v.parse(Settings, {}) });
-  if (c.outcome !== "failure") throw new Error(c.outcome);
-  return { ...c.failure, eventId: crypto.randomUUID().replaceAll("-", "") };
-}
+const failure = (): FailureEvent => workflowFailureIn(repo);
 
 function record(instance: ClusterObject, fingerprint: string, n: number, nowMs = Date.now()) {
   return instance.recordMany({ fingerprint, entries: Array.from({ length: n }, () => failure()).map((f) => ({ id: f.eventId, failure: f, settings })), nowMs });
