@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { Octokit } from "@octokit/core";
 import type { GitHubDouble } from "../tests/github-double/index.ts";
 import type { Fingerprint } from "./events.ts";
-import { byKind, limitErrors, peakWritesPerMinute } from "./github-calls.ts";
+import { byKind, limitErrors, peakWritesPerMinute, requestsByRepo } from "./github-calls.ts";
 import { replay, type StormPlan } from "./schedule.ts";
 
 export const BASELINE_TOKEN = "ghs_benchPrototypeActionToken00000000000";
@@ -23,6 +23,8 @@ export interface BaselineResult {
   failuresBy: Record<string, number>;
   seconds: number;
   requests: number;
+  /** Requests per repo (`owner/name`, lower case; a search's by its `repo:` qualifier). */
+  requestsByRepo: Record<string, number>;
   requestsByKind: ReturnType<typeof byKind>;
   issuesCreated: number;
   duplicates: number;
@@ -130,6 +132,7 @@ export async function runBaseline(github: GitHubDouble, githubUrl: string, plan:
     failuresBy,
     seconds,
     requests: calls.length,
+    requestsByRepo: requestsByRepo(calls),
     requestsByKind: byKind(calls),
     issuesCreated: issues.reduce((s, list) => s + list.length, 0),
     duplicates: issues.reduce((s, list) => s + Math.max(0, list.length - 1), 0),

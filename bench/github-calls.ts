@@ -15,6 +15,23 @@ export function byKind(calls: readonly CallEntry[]): Array<{ kind: string; count
   });
 }
 
+/** The repo a request is about (`owner/name`, lower case): its path's, or a search's `repo:` qualifier; null for neither. */
+export function repoOf(call: CallEntry): string | null {
+  if (call.repo) return call.repo.toLowerCase();
+  const qualifier = /(?:^|\s)repo:(\S+)/.exec(call.query["q"] ?? "");
+  return qualifier?.[1]?.toLowerCase() ?? null;
+}
+
+/** Requests per repo (`owner/name`, lower case). */
+export function requestsByRepo(calls: readonly CallEntry[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of calls) {
+    const repo = repoOf(c);
+    if (repo) out[repo] = (out[repo] ?? 0) + 1;
+  }
+  return out;
+}
+
 /** Non-GET requests (attempted writes, whatever the answer). */
 export function writes(calls: readonly CallEntry[]): CallEntry[] {
   return calls.filter((c) => c.method !== "GET" && c.method !== "HEAD");

@@ -245,6 +245,7 @@ function lateFingerprint(storm: StormResult, fps: readonly Fingerprint[], calls:
     overtook,
     meanCreateGapSeconds: gaps.length > 1 ? gaps.slice(1).reduce((a, b) => a + b, 0) / (gaps.length - 1) / 1000 : null,
     otherWritesBetween: between.length - createsBetween.length,
+    answerMs: storm.firstAnswerMs[index] ?? null,
   };
 }
 export type LateResult = ReturnType<typeof lateFingerprint>;
@@ -416,7 +417,7 @@ async function main(): Promise<number> {
 
   // ---------------------------------------------------------------- targets and checks
   const machineInfo = machine();
-  const { targets, checks } = verdict({ cpus: machineInfo.cpus, warmup, levels, floors, disabled, duplicate, drainedAt, storm, stormFingerprints: stormFps, daemonCalls, baseline, deadlineMs: REFLECT_DEADLINE_MS, stormCosts, late, shedStorm, shedCosts, spacingMs: Number(VARS.GITHUB_WRITE_SPACING_MS) });
+  const { targets, checks } = verdict({ cpus: machineInfo.cpus, warmup, levels, floors, disabled, duplicate, drainedAt, storm, stormFingerprints: stormFps, daemonCalls, baseline, deadlineMs: REFLECT_DEADLINE_MS, stormCosts, late, shedStorm, shedCosts, spacingMs: Number(VARS.GITHUB_WRITE_SPACING_MS), perFingerprint: plan.perFingerprint });
 
   const counterNames = [
     "daemon_hotfix_events_received_total",

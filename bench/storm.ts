@@ -5,7 +5,7 @@
  */
 import type { CallEntry, GitHubDouble } from "../tests/github-double/index.ts";
 import type { Fingerprint } from "./events.ts";
-import { byKind, limitErrors, peakWritesPerMinute, repoIssues, type RepoIssues, writes } from "./github-calls.ts";
+import { byKind, limitErrors, peakWritesPerMinute, repoIssues, type RepoIssues, requestsByRepo, writes } from "./github-calls.ts";
 import { acceptedOf, answerKey } from "./answers.ts";
 import { agent, postJson } from "./http.ts";
 import * as cpu from "./procstat.ts";
@@ -36,6 +36,8 @@ export interface StormResult {
   /** Fingerprints whose first issue shows a count other than the events sent. */
   wrongCounts: Array<{ repo: string; expected: number; shown: number | null }>;
   requests: number;
+  /** Requests per repo (`owner/name`, lower case). */
+  requestsByRepo: Record<string, number>;
   requestsByKind: ReturnType<typeof byKind>;
   writes: number;
   peakWritesStormRepos: number;
@@ -49,6 +51,8 @@ export interface StormResult {
   writesPerCluster: Record<string, number>;
   /** When each fingerprint's first event was sent (index = fingerprint). */
   firstSentAtMs: number[];
+  /** How long ingest took to answer each fingerprint's first event (ms). */
+  firstAnswerMs: Array<number | null>;
   /** CPU while the events were sent, and while waiting for GitHub to reflect them. */
   cpuSend: cpu.CpuUse | null;
   cpuWait: cpu.CpuUse | null;
@@ -100,13 +104,16 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     }
   })();
   const firstSentAtMs = new Array<number>(o.plan.fingerprints).fill(0);
+  const firstAnswerMs = new Array<number | null>(o.plan.fingerprints).fill(null);
   const sent = await replay(o.plan, (i) => {
     lastEventAtMs = Date.now();
     const index = o.plan.order[i] ?? 0;
-    if (!firstSentAtMs[index]) firstSentAtMs[index] = lastEventAtMs;
+    const first = !firstSentAtMs[index];
+    if (first) firstSentAtMs[index] = lastEventAtMs;
     sentSoFar = i + 1;
     pending.push(
       postJson(url, o.bodies[i] ?? "", via).then((r) => {
+        if (first) firstAnswerMs[index] = r.ms;
         const { key } = answerKey(r.status, r.body);
         answers[key] = (answers[key] ?? 0) + 1;
       }),
@@ -173,6 +180,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     duplicates: state.repos.reduce((s, r) => s + Math.max(0, r.issues - 1), 0),
     wrongCounts: state.repos.flatMap((r, i) => (r.occurrences === o.plan.perFingerprint[i] ? [] : [{ repo: r.repo, expected: o.plan.perFingerprint[i] ?? 0, shown: r.occurrences }])),
     requests: stormCalls.length,
+    requestsByRepo: requestsByRepo(stormCalls),
     requestsByKind: byKind(stormCalls),
     writes: stormWrites.length,
     peakWritesStormRepos: peakWritesPerMinute(stormCalls).count,
@@ -182,6 +190,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     minWriteGapMs,
     writesPerCluster,
     firstSentAtMs,
+    firstAnswerMs,
     cpuSend: cpu0 && cpu1 ? cpu.between(cpu0, cpu1) : null,
     cpuWait: cpu1 && cpu2 ? cpu.between(cpu1, cpu2) : null,
   };

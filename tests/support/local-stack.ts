@@ -20,6 +20,8 @@ export interface LocalStack {
   adminToken: string;
   github: GitHubDouble;
   githubUrl: string;
+  /** wrangler dev's inspector (the Chrome DevTools protocol): `http://127.0.0.1:<port>/json` lists the Worker. */
+  inspectorPort: number;
   /** Signs an event like the kernel and POSTs it to `POST /`. */
   send(eventPayload: Record<string, unknown>, options?: { eventName?: string; settings?: Record<string, unknown> }): Promise<Response>;
   /** GET with the admin token. */
@@ -119,6 +121,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     adminToken,
     github,
     githubUrl: githubServer.url,
+    inspectorPort: inspector,
     async send(eventPayload, opts = {}) {
       const inputs = await new PluginInput(
         keys.privateKey,

@@ -17,7 +17,7 @@ import { recordEventError } from "./dead-letters";
 import { type Placed, placeFailure } from "./tenancy";
 import { settingsFor } from "./effective-settings";
 import { handleLifecycle } from "./lifecycle";
-import { recordPluginVersions } from "../lifecycle/plugin-versions";
+import { newPluginVersions, recordPluginVersions } from "../lifecycle/plugin-versions";
 
 /** Attempts before an event that keeps failing transiently is dead-lettered (below the queue's max_retries). */
 export const MAX_ATTEMPTS = 8;
@@ -217,10 +217,11 @@ export async function consumeFailures(batch: MessageBatch<unknown>, env: Env, gr
   await Promise.all(batch.messages.map((message) => sortMessage(message, groups, ctx)));
   await Promise.all([...groups.values()].map((group) => recordGroup(group, ctx)));
   // Issue 15: the refs plugins were seen at, so a quiet failure's cluster can tell its plugin moved on.
-  const pluginFailures = [...groups.values()].flatMap((group) => group.entries.map((entry) => entry.failure));
-  if (pluginFailures.some((failure) => failure.kind === "plugin_error")) {
-    ctx.metrics.inc("d1_statements", { component: "consumer" });
-    ctx.pending.push(recordPluginVersions(env.DB, pluginFailures).then(() => undefined));
+  // Only sightings that could change D1 are written (one statement each; none when this isolate wrote them already).
+  const versions = newPluginVersions([...groups.values()].flatMap((group) => group.entries.map((entry) => entry.failure)));
+  if (versions.length > 0) {
+    ctx.metrics.inc("d1_statements", { component: "consumer" }, versions.length);
+    ctx.pending.push(recordPluginVersions(env.DB, versions));
   }
   ctx.flushes.push(
     ...(await countCiRuns(ctx.ciRuns, {

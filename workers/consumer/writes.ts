@@ -6,6 +6,7 @@ import { toFieldIssues } from "../../shared/validation";
 import { ConfigError, configOf } from "../config";
 import type { AbandonResult } from "../durable/cluster";
 import { createOctokit } from "../github/client";
+import { budgetRowDue, budgetRowFailed } from "../github/budget-registry";
 import { repoAuth } from "../github/credentials";
 import { GitHubFailure, GitHubWriter } from "../github/writer";
 import { MetricsBuffer } from "../metrics/buffer";
@@ -118,13 +119,20 @@ export async function consumeWrites(batch: MessageBatch<unknown>, env: Env): Pro
       if (!writer) {
         writer = new GitHubWriter(createOctokit(env, auth, ctx.metrics), env.WRITE_BUDGET.getByName(auth.budgetKey), configOf(env).github.writeBudget, ctx.metrics);
         writers.set(auth.budgetKey, writer);
-        ctx.metrics.inc("d1_statements", { component: "writes" });
-        ctx.pending.push(
-          env.DB.prepare(`INSERT INTO budgets (key, updated_at) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`)
-            .bind(auth.budgetKey, new Date().toISOString())
-            .run()
-            .then(() => undefined),
-        );
+        const row = budgetRowDue(env.DB, auth.budgetKey);
+        if (row) {
+          ctx.metrics.inc("d1_statements", { component: "writes" });
+          const key = auth.budgetKey;
+          ctx.pending.push(
+            row.run().then(
+              () => undefined,
+              (error: unknown) => {
+                budgetRowFailed(key);
+                throw error;
+              },
+            ),
+          );
+        }
       }
       return writer;
     },

@@ -12,8 +12,16 @@ export const SHED_RETRY_MS = 10_000;
 export interface ShedSample {
   /** Aggregates are kept per key: the fingerprint (or, before the repo is resolved, the provisional one). */
   key: string;
-  message: Pick<ShedMessage, "failure" | "settings" | "fingerprint">;
+  /**
+   * The aggregate's sample, `Pick<ShedMessage, "failure" | "settings" | "fingerprint">` as JSON: sent as text, since
+   * it is stored as text and read only when the event is shed (every admission carries it; cloning a string is
+   * cheap, an object graph is not).
+   */
+  message: string;
 }
+
+/** The sample a `ShedSample` carries. */
+export type ShedSampleMessage = Pick<ShedMessage, "failure" | "settings" | "fingerprint">;
 
 export interface AdmitRequest {
   eventId: string;
@@ -50,6 +58,8 @@ interface BucketRow extends Record<string, SqlStorageValue> {
 export class RepoGate extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAtMs: number | null = null;
+  /** The bucket's row, read once (the object serialises every change, each written through). */
+  private bucket: { tokens: number; updatedMs: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,14 +75,16 @@ export class RepoGate extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), admitted INTEGER NOT NULL, duplicates INTEGER NOT NULL, rate_limited INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO stats (id, admitted, duplicates, rate_limited) VALUES (1, 0, 0, 0)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS autofix_claims (day TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (day, fingerprint))`);
+      const row = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM bucket WHERE id = 1`).toArray()[0];
+      this.bucket = row ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
       this.alarmAtMs = await ctx.storage.getAlarm();
     });
   }
 
   /** Admits an event unless it was already admitted (duplicate) or the repo's bucket is empty (rate limited). */
   admit(request: AdmitRequest): AdmitResult {
-    const seen = this.sql.exec(`SELECT 1 FROM deliveries WHERE event_id = ?`, request.eventId).toArray();
-    if (seen.length > 0) {
+    // Remembered at once (one statement decides duplicate or new); forgotten again should it be refused uncounted.
+    if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs).rowsWritten === 0) {
       this.sql.exec(`UPDATE stats SET duplicates = duplicates + 1 WHERE id = 1`);
       return { outcome: "duplicate" };
     }
@@ -80,24 +92,20 @@ export class RepoGate extends DurableObject<Env> {
     const tokens = this.refilled(request.nowMs, request.burst, refillPerMs);
     if (tokens < 1) {
       this.sql.exec(`UPDATE stats SET rate_limited = rate_limited + 1 WHERE id = 1`);
-      this.sql.exec(`UPDATE bucket SET tokens = ?, updated_ms = ? WHERE id = 1`, tokens, request.nowMs);
+      this.setBucket(tokens, request.nowMs);
       if (request.shed) {
         // Still counted: into its key's open aggregate (remembered as a delivery, so a retry counts it once).
         const { key, message } = request.shed;
-        this.sql.exec(
-          `INSERT INTO shed_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`,
-          key,
-          message.failure.receivedAt,
-          JSON.stringify(message),
-        );
-        this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?)`, request.eventId, request.nowMs);
+        const receivedAt = (JSON.parse(message) as ShedSampleMessage).failure.receivedAt;
+        this.sql.exec(`INSERT INTO shed_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`, key, receivedAt, message);
         this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
+      } else {
+        this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, request.eventId);
       }
       const retryAfterSeconds = refillPerMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : 60;
       return { outcome: "rate_limited", retryAfterSeconds };
     }
-    this.sql.exec(`UPDATE bucket SET tokens = ?, updated_ms = ? WHERE id = 1`, tokens - 1, request.nowMs);
-    this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?)`, request.eventId, request.nowMs);
+    this.setBucket(tokens - 1, request.nowMs);
     this.sql.exec(`UPDATE stats SET admitted = admitted + 1 WHERE id = 1`);
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
     return { outcome: "admitted" };
@@ -107,7 +115,7 @@ export class RepoGate extends DurableObject<Env> {
   release(eventId: string, burst: number): void {
     const removed = this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, eventId).rowsWritten;
     if (removed > 0) {
-      this.sql.exec(`UPDATE bucket SET tokens = MIN(?, tokens + 1) WHERE id = 1`, burst);
+      if (this.bucket) this.setBucket(Math.min(burst, this.bucket.tokens + 1), this.bucket.updatedMs);
       this.sql.exec(`UPDATE stats SET admitted = admitted - 1 WHERE id = 1`);
     }
   }
@@ -127,8 +135,7 @@ export class RepoGate extends DurableObject<Env> {
 
   stats(): GateStats {
     const row = this.sql.exec<{ admitted: number; duplicates: number; rate_limited: number }>(`SELECT admitted, duplicates, rate_limited FROM stats WHERE id = 1`).one();
-    const bucket = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM bucket WHERE id = 1`).toArray()[0];
-    return { admitted: row.admitted, duplicates: row.duplicates, rateLimited: row.rate_limited, tokens: bucket?.tokens ?? -1 };
+    return { admitted: row.admitted, duplicates: row.duplicates, rateLimited: row.rate_limited, tokens: this.bucket?.tokens ?? -1 };
   }
 
   /**
@@ -145,7 +152,7 @@ export class RepoGate extends DurableObject<Env> {
     if (open.length > 0) {
       let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
       for (const row of open) {
-        const sample = JSON.parse(row.sample) as ShedSample["message"];
+        const sample = JSON.parse(row.sample) as ShedSampleMessage;
         const body: ShedMessage = { version: 1, type: "shed", id: `shed:${this.ctx.id.toString()}:${next++}`, ...sample, count: row.count, firstAt: row.first_at };
         this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, body.id, JSON.stringify(body));
       }
@@ -170,13 +177,15 @@ export class RepoGate extends DurableObject<Env> {
   }
 
   private refilled(nowMs: number, burst: number, refillPerMs: number): number {
-    const row = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM bucket WHERE id = 1`).toArray()[0];
-    if (!row) {
-      this.sql.exec(`INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?)`, burst, nowMs);
-      return burst;
-    }
-    const elapsed = Math.max(0, nowMs - row.updated_ms);
-    return Math.min(burst, row.tokens + elapsed * refillPerMs);
+    if (!this.bucket) return burst;
+    const elapsed = Math.max(0, nowMs - this.bucket.updatedMs);
+    return Math.min(burst, this.bucket.tokens + elapsed * refillPerMs);
+  }
+
+  /** Writes the bucket through (its row, and the copy read by `refilled`). */
+  private setBucket(tokens: number, updatedMs: number): void {
+    this.sql.exec(`INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms`, tokens, updatedMs);
+    this.bucket = { tokens, updatedMs };
   }
 
   /** Keeps one alarm at the earliest time anything is due. */

@@ -17,6 +17,7 @@ import { policyWarnings } from "../../shared/trust/policy-warnings";
 import { isPending } from "../../shared/trust/target-rules";
 import { configOf } from "../config";
 import { operatorSettings } from "../config/operator-settings";
+import type { ShedSampleMessage } from "../durable/repo-gate";
 import { AppError } from "../errors";
 import type { MetricsBuffer } from "../metrics/buffer";
 import { enqueue } from "./enqueue";
@@ -183,7 +184,7 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
   const limit = config.rateLimit;
   const gate = env.REPO_GATE.getByName(gateKey(failure));
   // One call decides duplicate, rate limit — and, when the event is shed, counts it into its failure's aggregate.
-  const shed = { key: provisional, message: { failure: bounded.failure, settings, ...carried } };
+  const shed = { key: provisional, message: JSON.stringify({ failure: bounded.failure, settings, ...carried } satisfies ShedSampleMessage) };
   const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit, shed });
   if (admission.outcome === "duplicate") {
     return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels, doRequests: 1 };

@@ -3,13 +3,22 @@ export const BUCKET_SECONDS = 3600;
 
 export type Labels = Record<string, string | number | undefined>;
 
-/** Labels as canonical JSON: keys sorted, undefined values dropped, so equal label sets share one row. */
+/**
+ * Labels as canonical JSON: keys sorted, undefined values dropped, values as strings, so equal label sets share
+ * one row. Written by hand (it runs for every counter increment): the same text as
+ * `JSON.stringify(Object.fromEntries(sortedDefinedEntries))`.
+ */
 export function canonicalLabels(labels: Labels): string {
-  const entries = Object.entries(labels)
-    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => [key, String(value)]);
-  return JSON.stringify(Object.fromEntries(entries));
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  let out = "{";
+  for (const key of keys) {
+    const value = labels[key];
+    if (value === undefined) continue;
+    if (out.length > 1) out += ",";
+    out += `${JSON.stringify(key)}:${JSON.stringify(String(value))}`;
+  }
+  return `${out}}`;
 }
 
 /** Adds `by` to counter `name` with `labels` in the bucket of `at`. */
