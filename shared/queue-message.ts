@@ -45,6 +45,17 @@ export const ShedMessage = v.object({
 });
 export type ShedMessage = v.InferOutput<typeof ShedMessage>;
 
+/**
+ * Admitted events of a failure already known to its repo's gate, gathered there and forwarded as one message per
+ * interval (`GATHER_SECONDS`): counted like a shed aggregate — `id` names it, `count` is how many events it stands
+ * for, `failure` the first of them (its sample). A failure's first event is never gathered: it is its own message.
+ */
+export const GatheredMessage = v.object({ ...ShedMessage.entries, type: v.literal("gathered") });
+export type GatheredMessage = v.InferOutput<typeof GatheredMessage>;
+
+/** An aggregate of events counted at ingest's gate: shed (answered rate_limited) or gathered (answered queued). */
+export type AggregateMessage = ShedMessage | GatheredMessage;
+
 /** A cluster asking the consumer to bring its issue up to date (sent on the writes queue). */
 export const FlushMessage = v.object({
   version: v.literal(1),
@@ -98,7 +109,7 @@ export const MirrorMessage = v.object({
 export type MirrorMessage = v.InferOutput<typeof MirrorMessage>;
 
 /** Every message of the events queue (counting, and the lifecycle events of issue 15). */
-export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, FlushMessage, GreenMessage, MirrorMessage]);
+export const QueueMessage = v.variant("type", [FailureMessage, ShedMessage, GatheredMessage, FlushMessage, GreenMessage, MirrorMessage]);
 
 /**
  * A CI stream asking for its due step (sent on the CI-context queue, the only place GitHub is read for what broke):

@@ -17,7 +17,7 @@ async function accepted(repo: string, n: number, kinds: number): Promise<Failure
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, error: { message: `HTTP 500: failure kind ${"abcdefgh"[i % kinds]}` }, requestId: unique() });
-      await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 1 } })), { EVENTS: queue });
+      await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 1 } })), { EVENTS: queue, GATHER_SECONDS: "0" });
     }),
   );
   return queue.sent as FailureMessage[];

@@ -35,7 +35,7 @@ async function queued(repo: string, message: string, settings: Record<string, un
   const [owner, name] = repo.split("/");
   const queue = new RecordingQueue();
   const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml@main`, owner, repo: name, workflowId: "compute.yml" }, error: { message, status: null, category: "workflow" }, trigger: { repo: `${owner}/app` }, requestId: `req-${unique()}`, timestamp: new Date().toISOString() });
-  const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { ...fast, ...settings } })), { EVENTS: queue });
+  const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { ...fast, ...settings } })), { EVENTS: queue, GATHER_SECONDS: "0" });
   expect(res.status, await res.clone().text()).toBe(200);
   return queue.sent[0] as FailureMessage;
 }

@@ -77,6 +77,7 @@ export class RecordingQueue {
     this.sent.push(body);
   }
   async sendBatch(messages: Iterable<{ body: unknown }>): Promise<void> {
+    if (this.refuse) throw new Error("queue unavailable");
     for (const message of messages) this.sent.push(message.body);
   }
 }

@@ -288,7 +288,7 @@ describe("per-repo rate limit", () => {
   it("is exact: a burst of 3 admits 3 events of one repo, answers the rest rate_limited and counts them", async () => {
     const queue = new RecordingQueue();
     const repo = `limited-${unique()}`;
-    const limits = { EVENTS: queue, RATE_LIMIT_BURST: "3", RATE_LIMIT_PER_MINUTE: "1" };
+    const limits = { EVENTS: queue, RATE_LIMIT_BURST: "3", RATE_LIMIT_PER_MINUTE: "1", GATHER_SECONDS: "0" };
     const statuses: string[] = [];
     for (let i = 0; i < 5; i++) {
       const event = kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml@main`, owner: "o", repo }, trigger: { repo: "o/app" }, requestId: `${repo}-${i}` });
@@ -307,7 +307,7 @@ describe("per-repo rate limit", () => {
   it("admits exactly the burst under 40 concurrent events for one repo", async () => {
     const queue = new RecordingQueue();
     const repo = `concurrent-${unique()}`;
-    const limits = { EVENTS: queue, RATE_LIMIT_BURST: "10", RATE_LIMIT_PER_MINUTE: "1" };
+    const limits = { EVENTS: queue, RATE_LIMIT_BURST: "10", RATE_LIMIT_PER_MINUTE: "1", GATHER_SECONDS: "0" };
     const bodies = await Promise.all(
       Array.from({ length: 40 }, (_, i) => signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `o/${repo}:compute.yml`, owner: "o", repo }, trigger: { repo: "o/app" }, requestId: `${repo}-${i}` }))),
     );

@@ -57,6 +57,11 @@ export interface Config {
    */
   metricsFlushMs: number;
   /**
+   * `GATHER_SECONDS` in ms: how long a repo's gate gathers a known failure's admitted events before forwarding them
+   * as one counted message (0: every event is its own queue message; at most 10 s).
+   */
+  gatherMs: number;
+  /**
    * The fix proposer (issue 17): `AUTOFIX_PROVIDER` `openai-compatible` (AUTOFIX_API_URL, AUTOFIX_MODEL,
    * AUTOFIX_API_KEY; the default when AUTOFIX_API_URL and AUTOFIX_MODEL are set) or `workers-ai` (the `AI` binding,
    * AUTOFIX_MODEL or `DEFAULT_WORKERS_AI_MODEL`); null: none (PRs carry the replay fixture only, no note).
@@ -155,6 +160,7 @@ export function configOf(env: Env): Config {
     retryBaseSeconds: nonNegative(env.RETRY_BASE_SECONDS, 2),
     grouping: { transitionDays: nonNegative(env.GROUPING_TRANSITION_DAYS, DEFAULT_TRANSITION_DAYS) },
     metricsFlushMs: Math.min(30, nonNegative(env.METRICS_FLUSH_SECONDS, 2)) * 1000,
+    gatherMs: Math.min(10, nonNegative(env.GATHER_SECONDS, 1)) * 1000,
     autofix: autofix.autofix,
     problems,
   };

@@ -3,7 +3,7 @@ import type { ClusterSettings } from "../../shared/cluster-state";
 import type { GroupingKey } from "../../shared/grouping/route";
 import { type GroupingVersion, isGroupingVersion } from "../../shared/grouping/versions";
 import { DURATION_BUCKETS, LAG_BUCKETS } from "../../shared/metrics/exposition";
-import { type FailureMessage, type FlushMessage, QueueMessage, type ShedMessage } from "../../shared/queue-message";
+import { type AggregateMessage, type FailureMessage, type FlushMessage, QueueMessage } from "../../shared/queue-message";
 import type { Settings } from "../../shared/settings";
 import { toFieldIssues } from "../../shared/validation";
 import { configOf } from "../config";
@@ -76,7 +76,7 @@ interface Context {
  * resolved here first or a grouping transition is under way (workers/grouping/: then the keys are computed and the
  * cluster objects asked, once per pair of keys per batch).
  */
-async function clusterOf(body: FailureMessage | ShedMessage, ctx: Context): Promise<{ key: GroupingKey } & Placed> {
+async function clusterOf(body: FailureMessage | AggregateMessage, ctx: Context): Promise<{ key: GroupingKey } & Placed> {
   // Issue 12's trust rules: the target settled (claims verified), settings scoped to the reporter's own repos, private details kept from other owners.
   const placed = await placeFailure(body, ctx.env, ctx.metrics);
   const carried = body.fingerprint && body.grouping && isGroupingVersion(body.grouping) && !placed.resolvedHere ? { fingerprint: body.fingerprint, version: body.grouping } : undefined;
@@ -102,7 +102,8 @@ async function retryLater(message: Message<unknown>, error: unknown, ctx: Contex
 function eventIdOf(body: unknown): string | undefined {
   const parsed = v.safeParse(QueueMessage, body);
   if (!parsed.success) return undefined;
-  return parsed.output.type === "failure" ? parsed.output.failure.eventId : parsed.output.type === "shed" ? parsed.output.id : undefined;
+  const message = parsed.output;
+  return message.type === "failure" ? message.failure.eventId : message.type === "shed" || message.type === "gathered" ? message.id : undefined;
 }
 
 async function recordGroup(group: Group, ctx: Context): Promise<void> {
@@ -180,7 +181,7 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
   }
   if (isUnresolvedCiRun(body.failure)) {
     // What a CI run broke is known only once GitHub is read (the CI-context queue): counted under its stream first.
-    const shed = body.type === "shed" ? { id: body.id, count: body.count } : {};
+    const shed = body.type === "failure" ? {} : { id: body.id, count: body.count };
     ctx.ciRuns.push({ message, run: { failure: body.failure, settings: body.settings, ...(body.type === "failure" && body.replay ? { replay: true } : {}), ...shed } });
     return;
   }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ShedMessage } from "../../shared/queue-message";
+import type { AggregateMessage, ShedMessage } from "../../shared/queue-message";
 
 /** How long a delivery's id is remembered, so a kernel retry within it is enqueued once. */
 export const DELIVERY_MEMORY_MS = 24 * 60 * 60 * 1000;
@@ -7,6 +7,29 @@ export const DELIVERY_MEMORY_MS = 24 * 60 * 60 * 1000;
 export const SHED_INTERVAL_MS = 2_000;
 /** When the queue refused the shed aggregates: how soon the gate tries again. */
 export const SHED_RETRY_MS = 10_000;
+
+/** Bytes of one sendBatch call: Cloudflare Queues take at most 256 KB (and 100 messages) per call. */
+const SEND_BATCH_BYTES = 200 * 1024;
+
+/** The outbox's rows in sendBatch-sized chunks (each message is under 128 KB: bounded at ingest). */
+function sendable(rows: ReadonlyArray<{ id: string; body: string }>): Array<Array<{ id: string; body: string }>> {
+  const chunks: Array<Array<{ id: string; body: string }>> = [];
+  let chunk: Array<{ id: string; body: string }> = [];
+  let bytes = 0;
+  const encoder = new TextEncoder();
+  for (const row of rows) {
+    const size = encoder.encode(row.body).byteLength + 100;
+    if (chunk.length > 0 && (bytes + size > SEND_BATCH_BYTES || chunk.length >= 100)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 /** What a shed event is counted as: its failure's group (the fingerprint, as far as ingest knows it) and a sample. */
 export interface ShedSample {
@@ -21,7 +44,12 @@ export interface ShedSample {
 }
 
 /** The sample a `ShedSample` carries. */
-export type ShedSampleMessage = Pick<ShedMessage, "failure" | "settings" | "fingerprint">;
+export type ShedSampleMessage = Pick<ShedMessage, "failure" | "settings" | "fingerprint" | "grouping">;
+
+/** How long a failure stays known to its gate after its last event: its next event within this is gathered. */
+export const GATHER_MEMORY_MS = 10 * 60_000;
+/** Failures a gate keeps in memory as known (the oldest forgotten first: their next event is sent on its own). */
+const GATHER_KNOWN_MAX = 1_000;
 
 export interface AdmitRequest {
   eventId: string;
@@ -30,10 +58,16 @@ export interface AdmitRequest {
   burst: number;
   /** Counted into its failure should the event be shed (contract: exact counts even when ingest sheds). */
   shed?: ShedSample;
+  /**
+   * Admitted, the event may be gathered: counted into its key's open aggregate, forwarded within `gatherMs` as one
+   * message with the others — unless its failure is new to the gate (then ingest enqueues it at once, so a new
+   * failure is never held back). Absent, or `gatherMs` 0: never gathered.
+   */
+  gather?: ShedSample & { gatherMs: number };
 }
 
 export type AdmitResult =
-  | { outcome: "admitted" }
+  | { outcome: "admitted"; gathered?: true }
   | { outcome: "duplicate" }
   | { outcome: "rate_limited"; retryAfterSeconds: number };
 
@@ -58,6 +92,8 @@ interface BucketRow extends Record<string, SqlStorageValue> {
 export class RepoGate extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAtMs: number | null = null;
+  /** Failures (gather keys) this gate has seen lately, by when it last did: a known one's events are gathered. */
+  private readonly known = new Map<string, number>();
   /** The bucket's row, read once (the object serialises every change, each written through). */
   private bucket: { tokens: number; updatedMs: number } | null = null;
 
@@ -71,6 +107,8 @@ export class RepoGate extends DurableObject<Env> {
       // Shed events not yet forwarded: open aggregates (one per key), then closed ones waiting to be sent.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_open (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at TEXT NOT NULL, sample TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL)`);
+      // Admitted events of known failures gathered for their next forward (issue 14): like shed_open.
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS gather_open (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at TEXT NOT NULL, sample TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_seq (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), admitted INTEGER NOT NULL, duplicates INTEGER NOT NULL, rate_limited INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO stats (id, admitted, duplicates, rate_limited) VALUES (1, 0, 0, 0)`);
@@ -108,7 +146,26 @@ export class RepoGate extends DurableObject<Env> {
     this.setBucket(tokens - 1, request.nowMs);
     this.sql.exec(`UPDATE stats SET admitted = admitted + 1 WHERE id = 1`);
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
+    if (request.gather && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs)) {
+      const { key, message } = request.gather;
+      const receivedAt = (JSON.parse(message) as ShedSampleMessage).failure.receivedAt;
+      this.sql.exec(`INSERT INTO gather_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`, key, receivedAt, message);
+      this.wakeAt(request.nowMs + request.gather.gatherMs);
+      return { outcome: "admitted", gathered: true };
+    }
     return { outcome: "admitted" };
+  }
+
+  /** Whether the gate saw this failure within GATHER_MEMORY_MS (and notes that it sees it now). */
+  private isKnown(key: string, nowMs: number): boolean {
+    const last = this.known.get(key);
+    this.known.delete(key);
+    if (this.known.size >= GATHER_KNOWN_MAX) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
+    this.known.set(key, nowMs);
+    return last !== undefined && nowMs - last < GATHER_MEMORY_MS;
   }
 
   /** Undoes an admission whose enqueue failed: the delivery is forgotten and its token given back. */
@@ -148,29 +205,35 @@ export class RepoGate extends DurableObject<Env> {
     this.sql.exec(`DELETE FROM deliveries WHERE seen_ms < ?`, now - DELIVERY_MEMORY_MS);
     // Close the open aggregates into the outbox — read and written with no await between (events shed meanwhile
     // open new aggregates, sent next time).
-    const open = this.sql.exec<{ key: string; count: number; first_at: string; sample: string }>(`SELECT key, count, first_at, sample FROM shed_open`).toArray();
+    type OpenRow = { key: string; count: number; first_at: string; sample: string };
+    const open = [
+      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample FROM shed_open`).toArray().map((row) => ({ row, type: "shed" as const })),
+      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample FROM gather_open`).toArray().map((row) => ({ row, type: "gathered" as const })),
+    ];
     if (open.length > 0) {
       let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
-      for (const row of open) {
+      for (const { row, type } of open) {
         const sample = JSON.parse(row.sample) as ShedSampleMessage;
-        const body: ShedMessage = { version: 1, type: "shed", id: `shed:${this.ctx.id.toString()}:${next++}`, ...sample, count: row.count, firstAt: row.first_at };
+        const body: AggregateMessage = { version: 1, type, id: `${type === "shed" ? "shed" : "gather"}:${this.ctx.id.toString()}:${next++}`, ...sample, count: row.count, firstAt: row.first_at };
         this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, body.id, JSON.stringify(body));
       }
       this.sql.exec(`INSERT INTO shed_seq (id, next) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET next = excluded.next`, next);
       this.sql.exec(`DELETE FROM shed_open`);
+      this.sql.exec(`DELETE FROM gather_open`);
     }
     const outbox = this.sql.exec<{ id: string; body: string }>(`SELECT id, body FROM shed_outbox ORDER BY id LIMIT 100`).toArray();
-    if (outbox.length > 0) {
+    for (const chunk of sendable(outbox)) {
       try {
-        await this.env.EVENTS.sendBatch(outbox.map((row) => ({ body: JSON.parse(row.body) as ShedMessage, contentType: "json" as const })));
-        for (const row of outbox) this.sql.exec(`DELETE FROM shed_outbox WHERE id = ?`, row.id);
+        await this.env.EVENTS.sendBatch(chunk.map((row) => ({ body: JSON.parse(row.body) as AggregateMessage, contentType: "json" as const })));
+        for (const row of chunk) this.sql.exec(`DELETE FROM shed_outbox WHERE id = ?`, row.id);
       } catch (error) {
         // Kept (same ids): sent again soon; the clusters count each aggregate once should it have gone out.
-        console.error(JSON.stringify({ msg: "shed events not forwarded; retrying", aggregates: outbox.length, error: error instanceof Error ? error.message : String(error) }));
+        console.error(JSON.stringify({ msg: "counted events not forwarded; retrying", aggregates: chunk.length, error: error instanceof Error ? error.message : String(error) }));
         this.wakeAt(Date.now() + SHED_RETRY_MS);
+        break;
       }
     }
-    const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM shed_open) + (SELECT COUNT(*) FROM shed_outbox) AS n`).one().n;
+    const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM shed_open) + (SELECT COUNT(*) FROM gather_open) + (SELECT COUNT(*) FROM shed_outbox) AS n`).one().n;
     if (pending > 0) this.wakeAt(Date.now() + SHED_INTERVAL_MS);
     const oldest = this.sql.exec<{ seen_ms: number | null }>(`SELECT MIN(seen_ms) AS seen_ms FROM deliveries`).one().seen_ms;
     if (oldest !== null) this.wakeAt(oldest + DELIVERY_MEMORY_MS + 60_000);

@@ -48,6 +48,14 @@ export interface Accepted {
   doRequests?: number;
 }
 
+/**
+ * What a gathered aggregate keeps apart: its cluster, and what the cluster reads from each event besides the count —
+ * the reporter (orgs affected, whose settings apply), the plugin's ref (the versions it failed at) and the settings.
+ */
+export function gatherKey(fingerprint: string, failure: FailureEvent, settings: Settings): string {
+  return [fingerprint, reporterOwner(failure) ?? "", failure.plugin.ref ?? "", JSON.stringify(settings)].join("\n");
+}
+
 /** The key of the per-repo gate: the target repo, or the plugin's origin while its repo awaits its manifest or claims. */
 export function gateKey(failure: FailureEvent): string {
   if (failure.target.manifestUrl) return `plugin:${new URL(failure.target.manifestUrl).origin}`;
@@ -184,8 +192,12 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
   const limit = config.rateLimit;
   const gate = env.REPO_GATE.getByName(gateKey(failure));
   // One call decides duplicate, rate limit — and, when the event is shed, counts it into its failure's aggregate.
-  const shed = { key: provisional, message: JSON.stringify({ failure: bounded.failure, settings, ...carried } satisfies ShedSampleMessage) };
-  const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit, shed });
+  const sample = JSON.stringify({ failure: bounded.failure, settings, ...carried } satisfies ShedSampleMessage);
+  const shed = { key: provisional, message: sample };
+  // A known failure's events are gathered at the gate and forwarded as one counted message per GATHER_SECONDS
+  // (issue 14: counting at the speed of ingest) — those whose every detail must travel are sent on their own.
+  const gather = fp && !message.raw ? { gather: { key: gatherKey(fp, failure, settings), message: sample, gatherMs: config.gatherMs } } : {};
+  const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit, shed, ...gather });
   if (admission.outcome === "duplicate") {
     return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels, doRequests: 1 };
   }
@@ -197,6 +209,7 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
     };
   }
 
+  if (admission.gathered) return { output: { status: "queued", eventId, fingerprint: fp }, ...labels, doRequests: 1 };
   const enqueued = await enqueue(env, message, gateKey(failure), ctx.metrics);
   return { output: { status: "queued", eventId, ...(enqueued.reason ? { reason: enqueued.reason } : {}), ...(fp ? { fingerprint: fp } : {}) }, ...labels, doRequests: 1 };
 }

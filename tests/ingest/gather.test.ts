@@ -1,0 +1,107 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { IngestAnswer } from "../../shared/ingest-output";
+import type { AggregateMessage, FailureMessage } from "../../shared/queue-message";
+import type { RepoGate } from "../../workers/durable/repo-gate";
+import { kernelPluginError } from "../helpers/events";
+import { jsonRequest, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
+import { consumeWith } from "../helpers/queue";
+import { unique } from "../helpers/send";
+
+const answer = async (res: Response) => res.json<IngestAnswer>();
+
+function failureOf(repo: string, requestId: string, options: { message?: string; reporter?: string; ref?: string } = {}) {
+  const reporter = options.reporter ?? "o";
+  return kernelPluginError({
+    plugin: { type: "workflow", id: `o/${repo}:compute.yml@${options.ref ?? "main"}`, owner: "o", repo, ref: options.ref ?? "main" },
+    trigger: { repo: `${reporter}/app` },
+    error: { message: options.message ?? "HTTP 500: Internal Server Error" },
+    requestId,
+  });
+}
+
+/** Runs the repo's gate alarm, catching what it forwards to the events queue. */
+async function forward(repo: string, events = new RecordingQueue(), gate = `repo:o/${repo}`): Promise<AggregateMessage[]> {
+  await runInDurableObject(env.REPO_GATE.getByName(gate), async (instance: RepoGate) => {
+    (instance as unknown as { env: Env }).env = { ...env, EVENTS: events as unknown as Queue };
+    await instance.alarm();
+  });
+  return events.sent as AggregateMessage[];
+}
+
+describe("issue 14: a known failure's events are gathered at its repo's gate", () => {
+  it("sends a failure's first event at once, gathers the rest into one counted message, and the cluster counts them all", async () => {
+    const repo = `gather-${unique()}`;
+    const queue = new RecordingQueue();
+    const vars = { EVENTS: queue, GATHER_SECONDS: "1" };
+    const answers: IngestAnswer[] = [];
+    for (let i = 0; i < 12; i++) answers.push(await answer(await postWith(jsonRequest(await signAsKernel(failureOf(repo, `${repo}-${i}`))), vars)));
+    // Every event is answered queued, with its cluster: the kernel sees no difference.
+    expect(answers.map((a) => a.output.status)).toEqual(Array(12).fill("queued"));
+    const fingerprint = answers[0]?.output.fingerprint;
+    expect(fingerprint).toMatch(/^[0-9a-f]{40}$/);
+    expect(new Set(answers.map((a) => a.output.fingerprint))).toEqual(new Set([fingerprint]));
+    // A new failure is never held back: its first event went straight to the queue; the other 11 wait in the gate.
+    expect(queue.sent).toHaveLength(1);
+    expect((queue.sent[0] as FailureMessage).failure.correlation.requestId).toBe(`${repo}-0`);
+
+    const gathered = await forward(repo);
+    expect(gathered).toHaveLength(1);
+    expect(gathered[0]).toMatchObject({ type: "gathered", count: 11, fingerprint });
+    expect(gathered[0]?.failure.correlation.requestId).toBe(`${repo}-1`);
+    expect(await forward(repo)).toEqual([]);
+
+    // Counted exactly: 1 + 11, a redelivered aggregate once.
+    await consumeWith(env, [queue.sent[0], gathered[0]], `gather-${unique()}`);
+    await consumeWith(env, [gathered[0]], `gather-again-${unique()}`);
+    expect((await env.CLUSTER.getByName(fingerprint ?? "").snapshot())?.total).toBe(12);
+  });
+
+  it("keeps apart what the cluster reads from each event: the reporter, the plugin's ref", async () => {
+    const repo = `gather-apart-${unique()}`;
+    // Another org's report of o's plugin is filed in that org's own .ubiquity-os (issue 12): its own gate.
+    const other = `other-${unique()}`;
+    const queue = new RecordingQueue();
+    const vars = { EVENTS: queue, GATHER_SECONDS: "1", HOTFIX_POLICY: JSON.stringify({ minUpdateIntervalSeconds: 0, minWindowMinutes: 1, targetOwners: [] }) };
+    const send = async (requestId: string, options: Parameters<typeof failureOf>[2]) => answer(await postWith(jsonRequest(await signAsKernel(failureOf(repo, requestId, options))), vars));
+    for (let i = 0; i < 3; i++) await send(`${repo}-o-${i}`, {});
+    for (let i = 0; i < 3; i++) await send(`${repo}-ref-${i}`, { ref: "v2" });
+    for (let i = 0; i < 3; i++) await send(`${repo}-other-${i}`, { reporter: other });
+    // Each (reporter, ref) is new to its gate once: its first event is sent at once, the next two gathered.
+    expect(queue.sent).toHaveLength(3);
+    const gathered = [...(await forward(repo)), ...(await forward(repo, new RecordingQueue(), `repo:${other}/.ubiquity-os`))];
+    expect(gathered.map((m) => m.count)).toEqual([2, 2, 2]);
+    expect(new Set(gathered.map((m) => `${m.failure.trigger.repo} ${m.failure.plugin.ref}`))).toEqual(new Set(["o/app main", "o/app v2", `${other}/app main`]));
+  });
+
+  it("a duplicate delivery of a gathered event is counted once", async () => {
+    const repo = `gather-dup-${unique()}`;
+    const vars = { EVENTS: new RecordingQueue(), GATHER_SECONDS: "1" };
+    const second = await signAsKernel(failureOf(repo, `${repo}-1`));
+    await postWith(jsonRequest(await signAsKernel(failureOf(repo, `${repo}-0`))), vars);
+    expect((await answer(await postWith(jsonRequest(second), vars))).output.status).toBe("queued");
+    expect((await answer(await postWith(jsonRequest(second), vars))).output.reason).toContain("duplicate delivery");
+    expect((await forward(repo)).map((m) => m.count)).toEqual([1]);
+  });
+
+  it("GATHER_SECONDS=0: every event is its own queue message", async () => {
+    const repo = `gather-off-${unique()}`;
+    const queue = new RecordingQueue();
+    for (let i = 0; i < 4; i++) await postWith(jsonRequest(await signAsKernel(failureOf(repo, `${repo}-${i}`))), { EVENTS: queue, GATHER_SECONDS: "0" });
+    expect(queue.sent).toHaveLength(4);
+    expect(await forward(repo)).toEqual([]);
+  });
+
+  it("aggregates the queue refused are kept and forwarded by the next alarm, counted once", async () => {
+    const repo = `gather-refused-${unique()}`;
+    const vars = { EVENTS: new RecordingQueue(), GATHER_SECONDS: "1" };
+    for (let i = 0; i < 5; i++) await postWith(jsonRequest(await signAsKernel(failureOf(repo, `${repo}-${i}`))), vars);
+    const refusing = new RecordingQueue();
+    refusing.refuse = true;
+    expect(await forward(repo, refusing)).toEqual([]);
+    const later = await forward(repo);
+    expect(later.map((m) => m.count)).toEqual([4]);
+    expect(await forward(repo)).toEqual([]);
+  });
+});
