@@ -42,6 +42,8 @@ export const ShedMessage = v.object({
   count: v.pipe(v.number(), v.integer(), v.minValue(1)),
   /** When the first of the shed events arrived at ingest (the lags of all of them are measured from it). */
   firstAt: v.string(),
+  /** Put back by an operator from the dead letters: counted once already, its cluster tries GitHub again. */
+  replay: v.optional(v.boolean()),
 });
 export type ShedMessage = v.InferOutput<typeof ShedMessage>;
 
@@ -55,6 +57,10 @@ export type GatheredMessage = v.InferOutput<typeof GatheredMessage>;
 
 /** An aggregate of events counted at ingest's gate: shed (answered rate_limited) or gathered (answered queued). */
 export type AggregateMessage = ShedMessage | GatheredMessage;
+
+/** A message carrying failures: one event, or an aggregate of them (what a dead letter of the events queue holds). */
+export const CountedMessage = v.variant("type", [FailureMessage, ShedMessage, GatheredMessage]);
+export type CountedMessage = v.InferOutput<typeof CountedMessage>;
 
 /** A cluster asking the consumer to bring its issue up to date (sent on the writes queue). */
 export const FlushMessage = v.object({

@@ -116,7 +116,7 @@ describe("a deployed Worker without GitHub credentials", () => {
     const queue = new RecordingQueue();
     const repo = `acme/nocreds-${crypto.randomUUID().slice(0, 8)}`;
     const [owner, name] = repo.split("/");
-    await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` } }))), { EVENTS: queue });
+    await postWith(jsonRequest(await signAsKernel(kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` } }))), { EVENTS: queue, GATHER_SECONDS: "0" });
     const message = queue.sent[0] as FailureMessage;
     const noCredentials = { ...env, GITHUB_TOKEN: "", APP_ID: "", APP_PRIVATE_KEY: "" } as Env;
     const errors: string[] = [];

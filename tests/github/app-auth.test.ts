@@ -26,7 +26,7 @@ async function deliver(repo: string, n = 1): Promise<void> {
   const [owner, name] = repo.split("/");
   for (let i = 0; i < n; i++) {
     const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, requestId: unique(), timestamp: new Date().toISOString() });
-    await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0 } })), { EVENTS: queue });
+    await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0 } })), { EVENTS: queue, GATHER_SECONDS: "0" });
   }
   await consumeWith(appEnv, queue.sent, `app-${unique()}`);
 }

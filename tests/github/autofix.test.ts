@@ -50,7 +50,7 @@ async function deliver(repo: string, settings: Record<string, unknown>, options:
       logLines: options.logLines ?? [`DEBUG token=${CANARY}`],
     });
     const operator = options.workerEnv ?? env;
-    const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0, ...settings } })), { EVENTS: queue, HOTFIX_POLICY: operator.HOTFIX_POLICY, HOTFIX_CONFIG: operator.HOTFIX_CONFIG });
+    const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: { updateIntervalSeconds: 0, ...settings } })), { EVENTS: queue, GATHER_SECONDS: "0", HOTFIX_POLICY: operator.HOTFIX_POLICY, HOTFIX_CONFIG: operator.HOTFIX_CONFIG });
     fingerprints.push(((await res.json()) as { output: { fingerprint: string } }).output.fingerprint);
   }
   // A token per repo, so each repo's writes have a budget of their own (as an installation would).

@@ -37,7 +37,7 @@ async function deliver(repo: string, words: string[]): Promise<{ messages: Failu
   const queue = new RecordingQueue();
   const fingerprints: string[] = [];
   for (const word of words) {
-    const res = await postWith(jsonRequest(await signAsKernel(failureOf(repo, word), { settings })), { EVENTS: queue });
+    const res = await postWith(jsonRequest(await signAsKernel(failureOf(repo, word), { settings })), { EVENTS: queue, GATHER_SECONDS: "0" });
     fingerprints.push(((await res.json()) as { output: { fingerprint: string } }).output.fingerprint);
   }
   const messages = queue.sent as FailureMessage[];

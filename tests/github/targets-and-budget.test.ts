@@ -53,7 +53,7 @@ describe("write budget", () => {
     const queue = new RecordingQueue();
     for (let i = 0; i < 5; i++) {
       const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, error: { message: `HTTP 500: distinct failure kind ${"abcde"[i]}` }, requestId: unique() });
-      await postWith(jsonRequest(await signAsKernel(payload)), { EVENTS: queue });
+      await postWith(jsonRequest(await signAsKernel(payload)), { EVENTS: queue, GATHER_SECONDS: "0" });
     }
     // A token of its own, so its budget is fresh: 2 writes a minute.
     const budgetEnv = { ...env, GITHUB_TOKEN: `ghp_budget${unique()}000000000000000000000000`, GITHUB_WRITES_PER_MINUTE: "2", GITHUB_WRITE_SPACING_MS: "0" } as Env;
@@ -83,7 +83,7 @@ describe("write budget", () => {
     const [owner, name] = repo.split("/");
     const queue = new RecordingQueue();
     const payload = kernelPluginError({ plugin: { type: "workflow", id: `${repo}:compute.yml`, owner, repo: name }, trigger: { repo: `${owner}/app` }, requestId: unique() });
-    await postWith(jsonRequest(await signAsKernel(payload)), { EVENTS: queue });
+    await postWith(jsonRequest(await signAsKernel(payload)), { EVENTS: queue, GATHER_SECONDS: "0" });
     const message = queue.sent[0] as FailureMessage;
     // A budget that is closed for an hour (GitHub said so): every attempt of the step is refused a slot.
     const token = `ghp_closed${unique()}000000000000000000000000`.slice(0, 40);

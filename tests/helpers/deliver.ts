@@ -16,7 +16,7 @@ export async function deliver(payloads: Array<{ payload: Record<string, unknown>
   const queue = new RecordingQueue();
   const answers: IngestAnswer[] = [];
   for (const { payload, settings, eventName } of payloads) {
-    const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: settings ?? {}, ...(eventName ? { eventName } : {}) })), { EVENTS: queue, ...operator });
+    const res = await postWith(jsonRequest(await signAsKernel(payload, { settings: settings ?? {}, ...(eventName ? { eventName } : {}) })), { EVENTS: queue, GATHER_SECONDS: "0", ...operator });
     if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
     answers.push(await res.json<IngestAnswer>());
   }

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { IngestAnswer } from "../../shared/ingest-output";
 import type { AggregateMessage, FailureMessage } from "../../shared/queue-message";
 import type { RepoGate } from "../../workers/durable/repo-gate";
+import { storeDeadLetter } from "../../workers/dead-letters/store";
+import { replayMessage } from "../../workers/ops/replay-message";
 import { kernelPluginError } from "../helpers/events";
 import { jsonRequest, postWith, RecordingQueue, signAsKernel } from "../helpers/kernel";
 import { consumeWith } from "../helpers/queue";
@@ -103,5 +105,18 @@ describe("issue 14: a known failure's events are gathered at its repo's gate", (
     const later = await forward(repo);
     expect(later.map((m) => m.count)).toEqual([4]);
     expect(await forward(repo)).toEqual([]);
+  });
+
+  it("a gathered aggregate kept as a dead letter names its event and repo, and replays as itself (counted once, its cluster unblocked)", async () => {
+    const repo = `gather-dead-${unique()}`;
+    const vars = { EVENTS: new RecordingQueue(), GATHER_SECONDS: "1" };
+    for (let i = 0; i < 3; i++) await postWith(jsonRequest(await signAsKernel(failureOf(repo, `${repo}-${i}`))), vars);
+    const [aggregate] = await forward(repo);
+    expect(aggregate?.count).toBe(2);
+    await storeDeadLetter(env.DB, { id: `dead-${repo}`, queue: "daemon-hotfix-events", reason: "permanent: test", attempts: 1, body: aggregate });
+    const row = await env.DB.prepare(`SELECT event_id, repo FROM dead_letters WHERE id = ?`).bind(`dead-${repo}`).first<{ event_id: string; repo: string }>();
+    expect(row).toEqual({ event_id: aggregate?.failure.eventId, repo: `o/${repo}` });
+    const replay = await replayMessage(env, aggregate);
+    expect(replay).toEqual({ message: { ...aggregate, replay: true } });
   });
 });

@@ -182,7 +182,7 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
   if (isUnresolvedCiRun(body.failure)) {
     // What a CI run broke is known only once GitHub is read (the CI-context queue): counted under its stream first.
     const shed = body.type === "failure" ? {} : { id: body.id, count: body.count };
-    ctx.ciRuns.push({ message, run: { failure: body.failure, settings: body.settings, ...(body.type === "failure" && body.replay ? { replay: true } : {}), ...shed } });
+    ctx.ciRuns.push({ message, run: { failure: body.failure, settings: body.settings, ...(body.replay ? { replay: true } : {}), ...shed } });
     return;
   }
   let resolved;
@@ -201,7 +201,7 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
   if (body.type === "failure") group.entries.push({ id: body.failure.eventId, failure: resolved.failure, settings, ...tenancy, lagFromMs: Date.parse(resolved.failure.occurredAt), receivedMs: Date.parse(resolved.failure.receivedAt) });
   else group.entries.push({ id: body.id, failure: resolved.failure, settings, ...tenancy, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt) });
   group.messages.push(message);
-  if (body.type === "failure" && body.replay) group.unblock = true;
+  if (body.replay) group.unblock = true;
 }
 
 /**

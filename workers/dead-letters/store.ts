@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { FailureMessage } from "../../shared/queue-message";
+import { CountedMessage } from "../../shared/queue-message";
 import { createRedactor } from "../../shared/redact";
 import { incrementCounter } from "../metrics/counters";
 
@@ -21,7 +21,7 @@ export interface DeadLetterInput {
 
 /** Stores one dead letter (idempotent on the message id), redacting the body once more on the way in. */
 export async function storeDeadLetter(db: D1Database, letter: DeadLetterInput, now = new Date()): Promise<void> {
-  const parsed = v.safeParse(FailureMessage, letter.body);
+  const parsed = v.safeParse(CountedMessage, letter.body);
   const failure = parsed.success ? parsed.output.failure : undefined;
   const body = JSON.stringify(createRedactor().value(letter.body)) ?? "null";
   const result = await db

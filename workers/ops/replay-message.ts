@@ -1,19 +1,20 @@
 import * as v from "valibot";
 import { prepareFailure } from "../../shared/prepare-failure";
-import { FailureMessage } from "../../shared/queue-message";
+import { CountedMessage } from "../../shared/queue-message";
 import { UnconvertedEvent } from "../../shared/unconverted-event";
 import { configOf } from "../config";
 
-export type ReplayMessage = { message: FailureMessage } | { notReplayable: string };
+export type ReplayMessage = { message: CountedMessage } | { notReplayable: string };
 
 /**
- * What replaying a dead letter sends: its failure message (marked as a replay), or — for an event ingest could not
+ * What replaying a dead letter sends: its failure message or aggregate (marked as a replay), or — for an event ingest could not
  * convert when it came — the failure the current code converts it into, judged by the same loop rules as at the
  * door. Why not, otherwise (still not convertible, now ignored or suppressed, payload not kept).
  */
 export async function replayMessage(env: Env, body: unknown): Promise<ReplayMessage> {
-  const failure = v.safeParse(FailureMessage, body);
-  if (failure.success) return { message: { ...failure.output, replay: true } };
+  // An event, or an aggregate counted at ingest's gate: its cluster counted it (by id) already, the replay unblocks it.
+  const counted = v.safeParse(CountedMessage, body);
+  if (counted.success) return { message: { ...counted.output, replay: true } };
   const unconverted = v.safeParse(UnconvertedEvent, body);
   if (!unconverted.success) return { notReplayable: "the body is not an event daemon-hotfix can replay" };
   const event = unconverted.output;
