@@ -184,7 +184,7 @@ function costTargets(c: Costs, perFingerprint: readonly number[]): Target[] {
       goal: "≤ 0.2",
       measured: `${consumer.toLocaleString("en-US")} / ${c.accepted.toLocaleString("en-US")} = ${per(consumer).toFixed(3)} (counting ${per(c.consumerDo).toFixed(3)}, writes ${per(c.writesDo).toFixed(3)})`,
       pass: per(consumer) <= 0.2,
-      note: "`daemon_hotfix_do_requests_total{component=\"consumer\"|\"writes\"}`: one cluster call per fingerprint per batch of up to 100 while counting; the writes path's plan/confirm/abandon and write-budget calls.",
+      note: "`daemon_hotfix_do_requests_total{component=\"consumer\"|\"writes\"}`: one cluster call per fingerprint per batch of up to 100 messages while counting — a message being one event (a failure's first) or a gate's aggregate of a known failure's events (GATHER_SECONDS, 1 s); the writes path's plan/confirm/abandon and write-budget calls.",
       why:
         `batches of up to 100 messages hold ${c.accepted > 0 && c.consumerDo > 0 ? (c.accepted / c.consumerDo).toFixed(1) : "—"} events per fingerprint on average in this Zipf-skewed storm: each distinct fingerprint in a batch costs one call. ` +
         (perFingerprint.length
