@@ -41,6 +41,8 @@ export interface ShedSample {
    * cheap, an object graph is not).
    */
   message: string;
+  /** When the event reached ingest (the sample's `failure.receivedAt`, apart so the gate need not parse the text). */
+  receivedAt: string;
 }
 
 /** The sample a `ShedSample` carries. */
@@ -92,6 +94,8 @@ interface BucketRow extends Record<string, SqlStorageValue> {
 export class RepoGate extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAtMs: number | null = null;
+  /** When the oldest remembered delivery is due to be forgotten (null: not known yet — cleaned at the next alarm). */
+  private cleanupAtMs: number | null = null;
   /** Failures (gather keys) this gate has seen lately, by when it last did: a known one's events are gathered. */
   private readonly known = new Map<string, number>();
   /** The bucket's row, read once (the object serialises every change, each written through). */
@@ -133,9 +137,7 @@ export class RepoGate extends DurableObject<Env> {
       this.setBucket(tokens, request.nowMs);
       if (request.shed) {
         // Still counted: into its key's open aggregate (remembered as a delivery, so a retry counts it once).
-        const { key, message } = request.shed;
-        const receivedAt = (JSON.parse(message) as ShedSampleMessage).failure.receivedAt;
-        this.sql.exec(`INSERT INTO shed_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`, key, receivedAt, message);
+        this.countInto("shed_open", request.shed);
         this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
       } else {
         this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, request.eventId);
@@ -147,13 +149,17 @@ export class RepoGate extends DurableObject<Env> {
     this.sql.exec(`UPDATE stats SET admitted = admitted + 1 WHERE id = 1`);
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
     if (request.gather && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs)) {
-      const { key, message } = request.gather;
-      const receivedAt = (JSON.parse(message) as ShedSampleMessage).failure.receivedAt;
-      this.sql.exec(`INSERT INTO gather_open (key, count, first_at, sample) VALUES (?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET count = count + 1`, key, receivedAt, message);
+      this.countInto("gather_open", request.gather);
       this.wakeAt(request.nowMs + request.gather.gatherMs);
       return { outcome: "admitted", gathered: true };
     }
     return { outcome: "admitted" };
+  }
+
+  /** Adds one event to its key's open aggregate: a count while it is open (the sample stays the first one's). */
+  private countInto(table: "shed_open" | "gather_open", sample: ShedSample): void {
+    if (this.sql.exec(`UPDATE ${table} SET count = count + 1 WHERE key = ?`, sample.key).rowsWritten > 0) return;
+    this.sql.exec(`INSERT INTO ${table} (key, count, first_at, sample) VALUES (?, 1, ?, ?)`, sample.key, sample.receivedAt, sample.message);
   }
 
   /** Whether the gate saw this failure within GATHER_MEMORY_MS (and notes that it sees it now). */
@@ -202,7 +208,8 @@ export class RepoGate extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAtMs = null;
     const now = Date.now();
-    this.sql.exec(`DELETE FROM deliveries WHERE seen_ms < ?`, now - DELIVERY_MEMORY_MS);
+    // Deliveries older than a day are forgotten when the oldest is due (not on every forward).
+    if (this.cleanupAtMs === null || now >= this.cleanupAtMs) this.sql.exec(`DELETE FROM deliveries WHERE seen_ms < ?`, now - DELIVERY_MEMORY_MS);
     // Close the open aggregates into the outbox — read and written with no await between (events shed meanwhile
     // open new aggregates, sent next time).
     type OpenRow = { key: string; count: number; first_at: string; sample: string };
@@ -213,9 +220,10 @@ export class RepoGate extends DurableObject<Env> {
     if (open.length > 0) {
       let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
       for (const { row, type } of open) {
-        const sample = JSON.parse(row.sample) as ShedSampleMessage;
-        const body: AggregateMessage = { version: 1, type, id: `${type === "shed" ? "shed" : "gather"}:${this.ctx.id.toString()}:${next++}`, ...sample, count: row.count, firstAt: row.first_at };
-        this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, body.id, JSON.stringify(body));
+        // The message's JSON written around the sample's (an object's text: its fields follow ours), not parsed.
+        const id = `${type === "shed" ? "shed" : "gather"}:${this.ctx.id.toString()}:${next++}`;
+        const head = JSON.stringify({ version: 1, type, id, count: row.count, firstAt: row.first_at } satisfies Omit<AggregateMessage, keyof ShedSampleMessage>);
+        this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, id, `${head.slice(0, -1)},${row.sample.slice(1)}`);
       }
       this.sql.exec(`INSERT INTO shed_seq (id, next) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET next = excluded.next`, next);
       this.sql.exec(`DELETE FROM shed_open`);
@@ -236,6 +244,7 @@ export class RepoGate extends DurableObject<Env> {
     const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM shed_open) + (SELECT COUNT(*) FROM gather_open) + (SELECT COUNT(*) FROM shed_outbox) AS n`).one().n;
     if (pending > 0) this.wakeAt(Date.now() + SHED_INTERVAL_MS);
     const oldest = this.sql.exec<{ seen_ms: number | null }>(`SELECT MIN(seen_ms) AS seen_ms FROM deliveries`).one().seen_ms;
+    this.cleanupAtMs = oldest === null ? null : oldest + DELIVERY_MEMORY_MS;
     if (oldest !== null) this.wakeAt(oldest + DELIVERY_MEMORY_MS + 60_000);
   }
 

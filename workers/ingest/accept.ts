@@ -193,10 +193,10 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
   const gate = env.REPO_GATE.getByName(gateKey(failure));
   // One call decides duplicate, rate limit — and, when the event is shed, counts it into its failure's aggregate.
   const sample = JSON.stringify({ failure: bounded.failure, settings, ...carried } satisfies ShedSampleMessage);
-  const shed = { key: provisional, message: sample };
+  const shed = { key: provisional, message: sample, receivedAt: bounded.failure.receivedAt };
   // A known failure's events are gathered at the gate and forwarded as one counted message per GATHER_SECONDS
   // (issue 14: counting at the speed of ingest) — those whose every detail must travel are sent on their own.
-  const gather = fp && !message.raw ? { gather: { key: gatherKey(fp, failure, settings), message: sample, gatherMs: config.gatherMs } } : {};
+  const gather = fp && !message.raw ? { gather: { key: gatherKey(fp, failure, settings), message: sample, receivedAt: bounded.failure.receivedAt, gatherMs: config.gatherMs } } : {};
   const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit, shed, ...gather });
   if (admission.outcome === "duplicate") {
     return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels, doRequests: 1 };
