@@ -174,7 +174,7 @@ export function markdown(r: Report): string {
   out.push(
     `## 3. What each event costs (the service's own counters, \`GET /metrics\` before → after each storm)\n\n` +
       table(["storm", "events accepted (queued)", "DO requests / event at ingest", "… counting (consumer)", "… writes path", "D1 statements / event", "D1 statements: ingest / consumer / writes", "counted ≤ 5 s after arriving"], [costRow("raised limit", r.stormCosts), costRow("limit at its defaults (sheds)", r.shedCosts)]) +
-      `\n\nQueue messages: one per accepted event on the events queue, one per flush on the writes queue, and — when ingest sheds — one per fingerprint per gate interval (2 s). ` +
+      `\n\nQueue messages on the events queue: one for a failure's first event at its gate, then one aggregate per known failure (and reporter, ref, settings) per GATHER_SECONDS (1 s) while its events come, and — when ingest sheds — one per fingerprint per gate interval (2 s); on the writes queue, one per flush. ` +
       `The shed storm's "events accepted" are the ${int(r.shedCosts.queueMessages)} answered queued; all ${int(r.shedStorm.sent)} were counted (the gates forwarded the shed ones as aggregates).`,
   );
   const sh = r.shedStorm;
