@@ -177,7 +177,7 @@ function costTargets(c: Costs, perFingerprint: readonly number[]): Target[] {
       goal: "≤ 1",
       measured: `${c.ingestDo.toLocaleString("en-US")} / ${c.accepted.toLocaleString("en-US")} = ${per(c.ingestDo).toFixed(3)}`,
       pass: per(c.ingestDo) <= 1,
-      why: "ingest called a Durable Object more than once for some events (a queue refusal's release).",
+      why: "ingest called a Durable Object more than once for some events (a success's CI-stream call, or a queue refusal's parking).",
     },
     {
       name: "Durable Object requests per accepted event in the consumer ≤ 0.2",

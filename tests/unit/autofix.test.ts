@@ -61,20 +61,22 @@ function view(): ClusterView {
   const sample = { ...c.failure, eventId: "e".repeat(32) };
   return { fingerprint: "a".repeat(40), grouping: "v2", repo: sample.target.repo, sample, latest: { occurredAt: sample.occurredAt, message: sample.message, status: sample.status }, total: 1, firstSeen: sample.occurredAt, lastSeen: sample.occurredAt, sinceComment: 0, sinceCommentFrom: sample.occurredAt, recent: [], refs: [] };
 }
-describe("the root-cause note", () => {
-  const analysis = {
-    proposer: { name: "fake", model: "m" },
-    commit: "c".repeat(40),
-    commitFrom: "the plugin's ref main",
-    named: [],
-    chosen: [],
-    files: [{ path: "src/a.ts", why: "named" as const, line: 3, content: "x", size: 30_000, truncated: true, fromLine: 2 }],
-    proposal: { rootCause: { hypothesis: "h", files: ["src/a.ts"], confidence: 0.9 }, summary: "s", edits: [], newFiles: [], riskNotes: [] },
-    applied: { ok: true as const, files: [], hunks: 0, newFiles: 0 },
-    createdMs: 0,
-    notePosted: false,
-  };
 
+/** A cluster's analysis as the proposer leaves it: one file read, no edit, the note not yet posted. */
+const analysis = {
+  proposer: { name: "fake", model: "m" },
+  commit: "c".repeat(40),
+  commitFrom: "the plugin's ref main",
+  named: [],
+  chosen: [],
+  files: [{ path: "src/a.ts", why: "named" as const, line: 3, content: "x", size: 30_000, truncated: true, fromLine: 2 }],
+  proposal: { rootCause: { hypothesis: "h", files: ["src/a.ts"], confidence: 0.9 }, summary: "s", edits: [], newFiles: [], riskNotes: [] },
+  applied: { ok: true as const, files: [], hunks: 0, newFiles: 0 },
+  createdMs: 0,
+  notePosted: false,
+};
+
+describe("the root-cause note", () => {
   it("says which proposer and model, the confidence, what was read, and what follows", () => {
     const note = renderRootCauseNote("a".repeat(40), analysis, { minConfidence: 0.7, prMode: true });
     expect(note.startsWith(`<!-- daemon-hotfix:note=${"a".repeat(40)} -->`)).toBe(true);
@@ -98,17 +100,7 @@ describe("proposals (the PR's change from the cluster's analysis)", () => {
   });
 
   it("with edits that all apply: the fixture plus the edited files; with any refused: the fixture alone and why", () => {
-    const base = {
-      proposer: { name: "fake", model: "m" },
-      commit: "c".repeat(40),
-      commitFrom: "test",
-      named: [],
-      chosen: [],
-      files: [],
-      proposal: { rootCause: { hypothesis: "h", files: ["src/a.ts"], confidence: 0.9 }, summary: "s", edits: [], newFiles: [], riskNotes: ["r"] },
-      createdMs: 0,
-      notePosted: true,
-    };
+    const base = { ...analysis, commitFrom: "test", files: [], proposal: { ...analysis.proposal, riskNotes: ["r"] }, notePosted: true };
     const ok = proposalOf(view(), { ...base, applied: { ok: true, files: [f("src/a.ts", "fixed")], hunks: 1, newFiles: 0 } });
     expect(ok.source).toBe("proposer");
     expect(ok.files.map((x) => x.path)).toEqual([".daemon-hotfix/fixtures/aaaaaaaaaaaa.json", "src/a.ts"]);

@@ -174,15 +174,6 @@ export class RepoGate extends DurableObject<Env> {
     return last !== undefined && nowMs - last < GATHER_MEMORY_MS;
   }
 
-  /** Undoes an admission whose enqueue failed: the delivery is forgotten and its token given back. */
-  release(eventId: string, burst: number): void {
-    const removed = this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, eventId).rowsWritten;
-    if (removed > 0) {
-      if (this.bucket) this.setBucket(Math.min(burst, this.bucket.tokens + 1), this.bucket.updatedMs);
-      this.sql.exec(`UPDATE stats SET admitted = admitted - 1 WHERE id = 1`);
-    }
-  }
-
   /**
    * Claims one of the repo's `cap` auto-fix PRs for the UTC `day`. Idempotent per fingerprint (a retried step
    * does not claim twice); exact, since the object serialises claims.
