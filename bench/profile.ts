@@ -6,6 +6,9 @@
  * runs its Durable Objects and queue consumers, so their work meanwhile is in the profile too.
  * The raw profile is written next to the summary for Chrome DevTools (`--out`, default /tmp).
  *
+ * GET /healthz is profiled first at the same concurrency (the floor `npm run bench` compares ingest with), so the
+ * summary says how much more JS an event costs than a request that does no work.
+ *
  *   npm run bench:profile -- [--requests 2000] [--concurrency 50] [--out /tmp]
  */
 import { generateKeyPairSync } from "node:crypto";
@@ -64,15 +67,22 @@ async function session(wsUrl: string): Promise<{ call: (method: string, params?:
   };
 }
 
-/** Self time per function and per file, from the profile's samples. */
-function summarise(profile: Profile): { functions: Array<[string, number]>; files: Array<[string, number]>; totalMs: number; idleMs: number } {
+/** Self time per function and per file, and total time (self and callees, each function once per stack), from the profile's samples. */
+function summarise(profile: Profile): { functions: Array<[string, number]>; files: Array<[string, number]>; totals: Array<[string, number]>; totalMs: number; idleMs: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
   const functions = new Map<string, number>();
   const files = new Map<string, number>();
+  const totals = new Map<string, number>();
   let totalMs = 0;
   let idleMs = 0;
+  const nameOf = (frame: ProfileNode["callFrame"]) => {
+    const file = frame.url ? frame.url.replace(/^.*\/(?=[^/]+\/[^/]+$)/, "") : frame.functionName.startsWith("(") ? frame.functionName : "(native)";
+    return { file, name: `${frame.functionName || "(anonymous)"}  ${file}:${frame.lineNumber + 1}` };
+  };
   for (const [id, ms] of self) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
@@ -81,13 +91,21 @@ function summarise(profile: Profile): { functions: Array<[string, number]>; file
       idleMs += ms;
       continue;
     }
-    const file = frame.url ? frame.url.replace(/^.*\/(?=[^/]+\/[^/]+$)/, "") : frame.functionName.startsWith("(") ? frame.functionName : "(native)";
-    const name = `${frame.functionName || "(anonymous)"}  ${file}:${frame.lineNumber + 1}`;
+    const { file, name } = nameOf(frame);
     functions.set(name, (functions.get(name) ?? 0) + ms);
     files.set(file, (files.get(file) ?? 0) + ms);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const callFrame = byId.get(at)?.callFrame;
+      if (!callFrame || callFrame.functionName === "(root)") continue;
+      const caller = nameOf(callFrame).name;
+      if (seen.has(caller)) continue;
+      seen.add(caller);
+      totals.set(caller, (totals.get(caller) ?? 0) + ms);
+    }
   }
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
-  return { functions: sorted(functions), files: sorted(files), totalMs, idleMs };
+  return { functions: sorted(functions), files: sorted(files), totals: sorted(totals), totalMs, idleMs };
 }
 
 async function main(): Promise<void> {
@@ -109,6 +127,16 @@ async function main(): Promise<void> {
     const floorMs = median(await closedLoop(300, 1, () => get(new URL("/healthz", stack.url), via)));
     const aloneMs = median(await closedLoop(300, 1, (i) => postJson(new URL("/", stack.url), bodies[bodies.length - 1 - i] ?? "", via)));
     console.log(`concurrency 1: median ${aloneMs.toFixed(2)} ms vs GET /healthz ${floorMs.toFixed(2)} ms = ${(aloneMs / floorMs).toFixed(2)} ×`);
+    // GET /healthz at the same concurrency, profiled too: the floor the bench compares ingest with, and its JS.
+    const floorRequests = bodies.length - 300;
+    await devtools.call("Profiler.start");
+    const floorStarted = performance.now();
+    await closedLoop(floorRequests, CONCURRENCY, () => get(new URL("/healthz", stack.url), via));
+    const floorWallMs = performance.now() - floorStarted;
+    const floorProfile = ((await devtools.call("Profiler.stop")) as unknown as { profile: Profile }).profile;
+    const floorSummary = summarise(floorProfile);
+    const floorPerSecond = (floorRequests / floorWallMs) * 1000;
+    const floorJsMs = (floorSummary.totalMs - floorSummary.idleMs) / floorRequests;
     await devtools.call("Profiler.start");
     const started = performance.now();
     const answers = await closedLoop(bodies.length - 300, CONCURRENCY, (i) => postJson(new URL("/", stack.url), bodies[i] ?? "", via));
@@ -118,14 +146,20 @@ async function main(): Promise<void> {
     const non200 = answers.filter((a) => a.status !== 200).length;
     const file = join(OUT, `daemon-hotfix-ingest-${Date.now()}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
-    const { functions, files, totalMs, idleMs } = summarise(profile);
+    const { functions, files, totals, totalMs, idleMs } = summarise(profile);
     const busy = totalMs - idleMs;
-    console.log(`\n${answers.length} requests at concurrency ${CONCURRENCY}: ${((answers.length / wallMs) * 1000).toFixed(0)} events/s, non-200 ${non200}`);
-    console.log(`isolate busy ${busy.toFixed(0)} ms of ${totalMs.toFixed(0)} ms sampled = ${(busy / answers.length).toFixed(2)} ms of JS per request\n`);
+    const perSecond = (answers.length / wallMs) * 1000;
+    console.log(`\nGET /healthz at concurrency ${CONCURRENCY}: ${floorPerSecond.toFixed(0)} requests/s, ${floorJsMs.toFixed(2)} ms of JS per request`);
+    console.log(`${answers.length} requests at concurrency ${CONCURRENCY}: ${perSecond.toFixed(0)} events/s = ${((perSecond / floorPerSecond) * 100).toFixed(1)} % of GET /healthz's, non-200 ${non200}`);
+    console.log(`isolate busy ${busy.toFixed(0)} ms of ${totalMs.toFixed(0)} ms sampled = ${(busy / answers.length).toFixed(2)} ms of JS per request (${(busy / answers.length - floorJsMs).toFixed(2)} ms more than GET /healthz)\n`);
     console.log("self time by file:");
     for (const [name, ms] of files.slice(0, 20)) console.log(`  ${((ms / busy) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`);
     console.log("\nself time by function:");
     for (const [name, ms] of functions.slice(0, 40)) console.log(`  ${((ms / busy) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(6)} ms  ${name}`);
+    console.log("\nGET /healthz: total time (self and callees, per request) by function:");
+    for (const [name, ms] of floorSummary.totals.slice(0, 25)) console.log(`  ${(ms / floorRequests).toFixed(3).padStart(7)} ms  ${name}`);
+    console.log("\ntotal time (self and callees, per request) by function:");
+    for (const [name, ms] of totals.slice(0, 40)) console.log(`  ${(ms / answers.length).toFixed(3).padStart(7)} ms  ${name}`);
     console.log(`\nprofile: ${file} (open in Chrome DevTools → Performance)`);
   } finally {
     await stack.stop();

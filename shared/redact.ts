@@ -74,6 +74,27 @@ function apply(text: string, [, pattern, replacement]: SecretPattern): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
+/**
+ * Strings the patterns found nothing in, remembered per isolate (a storm repeats its failure's text event after
+ * event): such a string is returned as it is without running the patterns again. Only strings with nothing
+ * redacted are kept, so no secret is ever held here; the literal secrets of each redactor are still replaced first.
+ * Bounded: at most `CLEAN_MAX` strings of at most `CLEAN_MAX_LENGTH` characters, the oldest forgotten first.
+ */
+const clean = new Set<string>();
+const CLEAN_MAX = 4096;
+const CLEAN_MAX_LENGTH = 512;
+
+function redactPatterns(text: string): string {
+  if (text.length > CLEAN_MAX_LENGTH) return SECRET_PATTERNS.reduce(apply, text);
+  if (clean.has(text)) return text;
+  const out = SECRET_PATTERNS.reduce(apply, text);
+  if (out === text) {
+    if (clean.size >= CLEAN_MAX) clean.delete(clean.values().next().value as string);
+    clean.add(text);
+  }
+  return out;
+}
+
 export function createRedactor(literalSecrets: ReadonlyArray<string | null | undefined> = []): Redactor {
   const literals = [...new Set(literalSecrets.filter((s): s is string => typeof s === "string" && s.length >= 8))].sort(
     (a, b) => b.length - a.length,
@@ -83,8 +104,7 @@ export function createRedactor(literalSecrets: ReadonlyArray<string | null | und
     for (const literal of literals) {
       if (out.includes(literal)) out = out.split(literal).join(REDACTED);
     }
-    for (const pattern of SECRET_PATTERNS) out = apply(out, pattern);
-    return out;
+    return redactPatterns(out);
   };
   const redactValue = (input: unknown, depth: number): unknown => {
     if (typeof input === "string") return redactString(input);

@@ -31,7 +31,7 @@ function sendable(rows: ReadonlyArray<{ id: string; body: string }>): Array<Arra
   return chunks;
 }
 
-/** What a shed event is counted as: its failure's group (the fingerprint, as far as ingest knows it) and a sample. */
+/** What an event is counted as, should it be shed or gathered: its aggregate's key and a sample. */
 export interface ShedSample {
   /** Aggregates are kept per key: the fingerprint (or, before the repo is resolved, the provisional one). */
   key: string;
@@ -58,14 +58,19 @@ export interface AdmitRequest {
   nowMs: number;
   perMinute: number;
   burst: number;
-  /** Counted into its failure should the event be shed (contract: exact counts even when ingest sheds). */
-  shed?: ShedSample;
+  /**
+   * The event's sample (sent once: the shed and the gathered aggregate share it). Absent: a shed event is not
+   * counted, and nothing is gathered.
+   */
+  sample?: Pick<ShedSample, "message" | "receivedAt">;
+  /** Counted into this key's aggregate should the event be shed (contract: exact counts even when ingest sheds). */
+  shedKey?: string;
   /**
    * Admitted, the event may be gathered: counted into its key's open aggregate, forwarded within `gatherMs` as one
    * message with the others — unless its failure is new to the gate (then ingest enqueues it at once, so a new
    * failure is never held back). Absent, or `gatherMs` 0: never gathered.
    */
-  gather?: ShedSample & { gatherMs: number };
+  gather?: { key: string; gatherMs: number };
 }
 
 export type AdmitResult =
@@ -81,8 +86,8 @@ export interface GateStats {
 }
 
 interface BucketRow extends Record<string, SqlStorageValue> {
-  tokens: number;
-  updated_ms: number;
+  tokens: number | null;
+  updated_ms: number | null;
 }
 
 /**
@@ -105,9 +110,12 @@ export class RepoGate extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
+      // The bucket row of gates made before it moved into `stats` (read once, below, then no longer written).
       this.sql.exec(`CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)`);
+      // Deliveries are kept in arrival order (rowid), which is their time order: no index on the time, so an
+      // admission writes two B-trees, not three; the old index, where an earlier version made it, is dropped.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
-      this.sql.exec(`CREATE INDEX IF NOT EXISTS deliveries_seen_ms ON deliveries (seen_ms)`);
+      this.sql.exec(`DROP INDEX IF EXISTS deliveries_seen_ms`);
       // Shed events not yet forwarded: open aggregates (one per key), then closed ones waiting to be sent.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_open (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at TEXT NOT NULL, sample TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL)`);
@@ -116,9 +124,15 @@ export class RepoGate extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_seq (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), admitted INTEGER NOT NULL, duplicates INTEGER NOT NULL, rate_limited INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO stats (id, admitted, duplicates, rate_limited) VALUES (1, 0, 0, 0)`);
+      // The bucket lives in the stats row (one UPDATE per admission writes both); an older gate's bucket row is read once.
+      if (!this.sql.exec(`SELECT * FROM stats LIMIT 0`).columnNames.includes("tokens")) {
+        this.sql.exec(`ALTER TABLE stats ADD COLUMN tokens REAL`);
+        this.sql.exec(`ALTER TABLE stats ADD COLUMN updated_ms INTEGER`);
+        this.sql.exec(`UPDATE stats SET tokens = (SELECT tokens FROM bucket WHERE id = 1), updated_ms = (SELECT updated_ms FROM bucket WHERE id = 1) WHERE id = 1`);
+      }
       this.sql.exec(`CREATE TABLE IF NOT EXISTS autofix_claims (day TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (day, fingerprint))`);
-      const row = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM bucket WHERE id = 1`).toArray()[0];
-      this.bucket = row ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
+      const row = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM stats WHERE id = 1`).one();
+      this.bucket = row.tokens !== null && row.updated_ms !== null ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
       this.alarmAtMs = await ctx.storage.getAlarm();
     });
   }
@@ -133,11 +147,10 @@ export class RepoGate extends DurableObject<Env> {
     const refillPerMs = request.perMinute / 60_000;
     const tokens = this.refilled(request.nowMs, request.burst, refillPerMs);
     if (tokens < 1) {
-      this.sql.exec(`UPDATE stats SET rate_limited = rate_limited + 1 WHERE id = 1`);
-      this.setBucket(tokens, request.nowMs);
-      if (request.shed) {
+      this.setBucket(tokens, request.nowMs, "rate_limited");
+      if (request.shedKey !== undefined && request.sample) {
         // Still counted: into its key's open aggregate (remembered as a delivery, so a retry counts it once).
-        this.countInto("shed_open", request.shed);
+        this.countInto("shed_open", { key: request.shedKey, ...request.sample });
         this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
       } else {
         this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, request.eventId);
@@ -145,11 +158,10 @@ export class RepoGate extends DurableObject<Env> {
       const retryAfterSeconds = refillPerMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : 60;
       return { outcome: "rate_limited", retryAfterSeconds };
     }
-    this.setBucket(tokens - 1, request.nowMs);
-    this.sql.exec(`UPDATE stats SET admitted = admitted + 1 WHERE id = 1`);
+    this.setBucket(tokens - 1, request.nowMs, "admitted");
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
-    if (request.gather && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs)) {
-      this.countInto("gather_open", request.gather);
+    if (request.gather && request.sample && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs)) {
+      this.countInto("gather_open", { key: request.gather.key, ...request.sample });
       this.wakeAt(request.nowMs + request.gather.gatherMs);
       return { outcome: "admitted", gathered: true };
     }
@@ -199,8 +211,13 @@ export class RepoGate extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAtMs = null;
     const now = Date.now();
-    // Deliveries older than a day are forgotten when the oldest is due (not on every forward).
-    if (this.cleanupAtMs === null || now >= this.cleanupAtMs) this.sql.exec(`DELETE FROM deliveries WHERE seen_ms < ?`, now - DELIVERY_MEMORY_MS);
+    // Deliveries older than a day are forgotten when the oldest is due (not on every forward): those before the
+    // first one still remembered, in arrival order — a read as long as what it forgets, not a scan of the table.
+    if (this.cleanupAtMs === null || now >= this.cleanupAtMs) {
+      const kept = this.sql.exec<{ id: number }>(`SELECT rowid AS id FROM deliveries WHERE seen_ms >= ? ORDER BY rowid LIMIT 1`, now - DELIVERY_MEMORY_MS).toArray()[0];
+      if (kept) this.sql.exec(`DELETE FROM deliveries WHERE rowid < ?`, kept.id);
+      else this.sql.exec(`DELETE FROM deliveries`);
+    }
     // Close the open aggregates into the outbox — read and written with no await between (events shed meanwhile
     // open new aggregates, sent next time).
     type OpenRow = { key: string; count: number; first_at: string; sample: string };
@@ -234,7 +251,7 @@ export class RepoGate extends DurableObject<Env> {
     }
     const pending = this.sql.exec<{ n: number }>(`SELECT (SELECT COUNT(*) FROM shed_open) + (SELECT COUNT(*) FROM gather_open) + (SELECT COUNT(*) FROM shed_outbox) AS n`).one().n;
     if (pending > 0) this.wakeAt(Date.now() + SHED_INTERVAL_MS);
-    const oldest = this.sql.exec<{ seen_ms: number | null }>(`SELECT MIN(seen_ms) AS seen_ms FROM deliveries`).one().seen_ms;
+    const oldest = this.sql.exec<{ seen_ms: number }>(`SELECT seen_ms FROM deliveries ORDER BY rowid LIMIT 1`).toArray()[0]?.seen_ms ?? null;
     this.cleanupAtMs = oldest === null ? null : oldest + DELIVERY_MEMORY_MS;
     if (oldest !== null) this.wakeAt(oldest + DELIVERY_MEMORY_MS + 60_000);
   }
@@ -245,9 +262,9 @@ export class RepoGate extends DurableObject<Env> {
     return Math.min(burst, this.bucket.tokens + elapsed * refillPerMs);
   }
 
-  /** Writes the bucket through (its row, and the copy read by `refilled`). */
-  private setBucket(tokens: number, updatedMs: number): void {
-    this.sql.exec(`INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms`, tokens, updatedMs);
+  /** Writes the bucket through (its columns of the stats row, with the outcome counted, and the copy read by `refilled`). */
+  private setBucket(tokens: number, updatedMs: number, outcome: "admitted" | "rate_limited"): void {
+    this.sql.exec(`UPDATE stats SET tokens = ?, updated_ms = ?, ${outcome} = ${outcome} + 1 WHERE id = 1`, tokens, updatedMs);
     this.bucket = { tokens, updatedMs };
   }
 

@@ -190,26 +190,27 @@ async function admit(inputs: PluginInputs, settings: Settings, ctx: AcceptContex
   const carried = fp ? { fingerprint: fp, grouping: CURRENT_GROUPING } : {};
   const message: FailureMessage = { ...bounded, ...carried };
   const limit = config.rateLimit;
-  const gate = env.REPO_GATE.getByName(gateKey(failure));
+  const gate = gateKey(failure);
   // One call decides duplicate, rate limit — and, when the event is shed, counts it into its failure's aggregate.
   const sample = JSON.stringify({ failure: bounded.failure, settings, ...carried } satisfies ShedSampleMessage);
-  const shed = { key: provisional, message: sample, receivedAt: bounded.failure.receivedAt };
   // A known failure's events are gathered at the gate and forwarded as one counted message per GATHER_SECONDS
   // (issue 14: counting at the speed of ingest) — those whose every detail must travel are sent on their own.
-  const gather = fp && !message.raw ? { gather: { key: gatherKey(fp, failure, settings), message: sample, receivedAt: bounded.failure.receivedAt, gatherMs: config.gatherMs } } : {};
-  const admission = await gate.admit({ eventId, nowMs: ctx.now.getTime(), ...limit, shed, ...gather });
+  const gather = fp && !message.raw ? { gather: { key: gatherKey(fp, failure, settings), gatherMs: config.gatherMs } } : {};
+  const request = { eventId, nowMs: ctx.now.getTime(), ...limit, sample: { message: sample, receivedAt: bounded.failure.receivedAt }, shedKey: provisional, ...gather };
+  const admission = await env.REPO_GATE.getByName(gate).admit(request);
+  const doRequests = 1;
   if (admission.outcome === "duplicate") {
-    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels, doRequests: 1 };
+    return { output: { status: "queued", reason: "duplicate delivery: already queued", eventId }, countedAs: "duplicate", ...labels, doRequests };
   }
   if (admission.outcome === "rate_limited") {
     return {
       output: { status: "rate_limited", reason: `more than ${limit.perMinute} events/min (burst ${limit.burst}) for ${failure.target.repo}; retry after ${admission.retryAfterSeconds}s (counted, not queued)`, eventId },
       ...labels,
-      doRequests: 1,
+      doRequests,
     };
   }
 
-  if (admission.gathered) return { output: { status: "queued", eventId, fingerprint: fp }, ...labels, doRequests: 1 };
-  const enqueued = await enqueue(env, message, gateKey(failure), ctx.metrics);
-  return { output: { status: "queued", eventId, ...(enqueued.reason ? { reason: enqueued.reason } : {}), ...(fp ? { fingerprint: fp } : {}) }, ...labels, doRequests: 1 };
+  if (admission.gathered) return { output: { status: "queued", eventId, fingerprint: fp }, ...labels, doRequests };
+  const enqueued = await enqueue(env, message, gate, ctx.metrics);
+  return { output: { status: "queued", eventId, ...(enqueued.reason ? { reason: enqueued.reason } : {}), ...(fp ? { fingerprint: fp } : {}) }, ...labels, doRequests };
 }

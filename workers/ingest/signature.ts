@@ -17,14 +17,18 @@ export function signedText(inputs: PluginInputs): string {
   });
 }
 
+const encoder = new TextEncoder();
+
 /** RSASSA-PKCS1-v1_5 / SHA-256 verification of the base64 `signature` over `signedText(inputs)`. */
 export async function verifyKernelSignature(key: CryptoKey, inputs: PluginInputs): Promise<boolean> {
   if (!inputs.signature) return false;
-  let signature: Uint8Array;
+  let binary: string;
   try {
-    signature = Uint8Array.from(atob(inputs.signature), (char) => char.charCodeAt(0));
+    binary = atob(inputs.signature);
   } catch {
     return false;
   }
-  return crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, signature, new TextEncoder().encode(signedText(inputs)));
+  const signature = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) signature[i] = binary.charCodeAt(i);
+  return crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, signature, encoder.encode(signedText(inputs)));
 }
