@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { CiCommit } from "./ci-context/schema";
 import { FailureEvent } from "./failure-event";
+import { ARRIVAL_STEPS } from "./arrivals";
 import { Settings } from "./settings";
 
 /** A cluster's key: 40 hex digits (shared/fingerprint.ts). */
@@ -40,8 +41,13 @@ export const ShedMessage = v.object({
   fingerprint: v.optional(FingerprintHex),
   grouping: v.optional(v.string()),
   count: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  /** When the first of the shed events arrived at ingest (the lags of all of them are measured from it). */
+  /** When the first of the events arrived at ingest. */
   firstAt: v.string(),
+  /**
+   * How many of them arrived in each ARRIVAL_STEP_MS after the first (shared/arrivals.ts): each event's counting lag
+   * is measured from its own step. Absent (an older gate's aggregate): all are measured from `firstAt`.
+   */
+  arrivals: v.optional(v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(0))), v.maxLength(ARRIVAL_STEPS))),
   /** Put back by an operator from the dead letters: counted once already, its cluster tries GitHub again. */
   replay: v.optional(v.boolean()),
 });

@@ -119,4 +119,41 @@ describe("issue 14: a known failure's events are gathered at its repo's gate", (
     const replay = await replayMessage(env, aggregate);
     expect(replay).toEqual({ message: { ...aggregate, replay: true } });
   });
+
+  it("an aggregate says when its events arrived, per 250 ms after the first, and each is counted from its own arrival", async () => {
+    const repo = `gather-arrivals-${unique()}`;
+    const gate = env.REPO_GATE.getByName(`repo:o/${repo}`);
+    const t0 = Date.now();
+    await runInDurableObject(gate, (instance: RepoGate) => {
+      const admit = (id: string, at: number) =>
+        instance.admit({ eventId: id, nowMs: at, perMinute: 600, burst: 120, sample: { message: '{"failure":{}}', receivedAt: new Date(at).toISOString() }, gather: { key: "k", gatherMs: 1000 } });
+      // The failure's first event is sent on its own; the next four are gathered, 0, 100, 300 and 800 ms after the first of them.
+      expect(admit("first", t0 - 10)).toEqual({ outcome: "admitted" });
+      for (const [i, at] of [t0, t0 + 100, t0 + 300, t0 + 800].entries()) expect(admit(`e${i}`, at)).toEqual({ outcome: "admitted", gathered: true });
+    });
+    const events = new RecordingQueue();
+    await runInDurableObject(gate, async (instance: RepoGate) => {
+      (instance as unknown as { env: Env }).env = { ...env, EVENTS: events as unknown as Queue };
+      await instance.alarm();
+    });
+    expect(events.sent).toHaveLength(1);
+    expect(events.sent[0]).toMatchObject({ type: "gathered", count: 4, firstAt: new Date(t0).toISOString(), arrivals: [2, 1, 0, 1] });
+
+    // Counted: each event's lag from its own step — here 3 events 2.5 s after the first, 3 s ago.
+    const lagBuckets = async () =>
+      Object.fromEntries(
+        (await env.DB.prepare(`SELECT labels, SUM(value) AS n FROM counters WHERE name = 'counting_lag_seconds_bucket' GROUP BY labels`).all<{ labels: string; n: number }>()).results.map((r) => [(JSON.parse(r.labels) as { le: string }).le, r.n]),
+      );
+    const before = await lagBuckets();
+    // A real failure as the aggregate's sample (the one above is a stand-in), its events 3 s old in steps 0 and 10.
+    const queue = new RecordingQueue();
+    await postWith(jsonRequest(await signAsKernel(failureOf(`${repo}-lag`, `${repo}-lag-0`))), { EVENTS: queue, GATHER_SECONDS: "0" });
+    const sample = queue.sent[0] as FailureMessage;
+    const aggregate: AggregateMessage = { version: 1, type: "gathered", id: `gather:${repo}:1`, count: 4, firstAt: new Date(Date.now() - 3_000).toISOString(), arrivals: [1, ...Array<number>(9).fill(0), 3], failure: sample.failure, settings: sample.settings, ...(sample.fingerprint ? { fingerprint: sample.fingerprint, grouping: sample.grouping } : {}) };
+    await consumeWith(env, [aggregate], `gather-lag-${unique()}`);
+    const after = await lagBuckets();
+    const added = (le: string) => (after[le] ?? 0) - (before[le] ?? 0);
+    expect(added("1")).toBe(3);
+    expect(added("5")).toBe(1);
+  });
 });

@@ -1,3 +1,4 @@
+import { arrivalsOf } from "../../shared/arrivals";
 import * as v from "valibot";
 import type { ClusterSettings } from "../../shared/cluster-state";
 import type { GroupingKey } from "../../shared/grouping/route";
@@ -51,7 +52,7 @@ interface Group {
   fingerprint: string;
   grouping: GroupingVersion;
   repo: string;
-  entries: Array<RecordEntry & { lagFromMs: number; receivedMs: number }>;
+  entries: Array<RecordEntry & { lagFromMs: number; receivedMs: number; arrivals?: number[] }>;
   messages: Message<unknown>[];
   unblock: boolean;
 }
@@ -115,7 +116,7 @@ async function recordGroup(group: Group, ctx: Context): Promise<void> {
       return env.CLUSTER.getByName(key.fingerprint).recordMany({
         fingerprint: key.fingerprint,
         grouping: key.version,
-        entries: group.entries.map(({ lagFromMs: _lag, receivedMs: _received, ...entry }) => entry),
+        entries: group.entries.map(({ lagFromMs: _lag, receivedMs: _received, arrivals: _arrivals, ...entry }) => entry),
         nowMs: Date.now(),
         ...(group.unblock ? { unblock: true } : {}),
       });
@@ -138,7 +139,8 @@ async function recordGroup(group: Group, ctx: Context): Promise<void> {
     const count = entry.count ?? 1;
     ctx.metrics.inc("events_processed", { plugin: entry.failure.plugin.id, repo: entry.failure.target.repo, category: entry.failure.category }, count);
     ctx.metrics.observe("processing_lag_seconds", (now - entry.lagFromMs) / 1000, LAG_BUCKETS, {}, count);
-    ctx.metrics.observe("counting_lag_seconds", (now - entry.receivedMs) / 1000, LAG_BUCKETS, {}, count);
+    // An aggregate's events each from their own arrival step (shared/arrivals.ts), a single event from its arrival.
+    for (const [arrivedMs, n] of arrivalsOf(entry.receivedMs, count, entry.arrivals)) ctx.metrics.observe("counting_lag_seconds", (now - arrivedMs) / 1000, LAG_BUCKETS, {}, n);
   }
   if (recorded.snapshot) {
     ctx.pending.push(upsertClusterIndex(env.DB, recorded.snapshot));
@@ -199,7 +201,7 @@ async function sortMessage(message: Message<unknown>, groups: Map<string, Group>
   const settings = clusterSettings(resolved.settings, ctx.env);
   const tenancy = { reporter: resolved.reporter, shapesSettings: resolved.ownsTarget };
   if (body.type === "failure") group.entries.push({ id: body.failure.eventId, failure: resolved.failure, settings, ...tenancy, lagFromMs: Date.parse(resolved.failure.occurredAt), receivedMs: Date.parse(resolved.failure.receivedAt) });
-  else group.entries.push({ id: body.id, failure: resolved.failure, settings, ...tenancy, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt) });
+  else group.entries.push({ id: body.id, failure: resolved.failure, settings, ...tenancy, count: body.count, lagFromMs: Date.parse(body.firstAt), receivedMs: Date.parse(body.firstAt), ...(body.arrivals ? { arrivals: body.arrivals } : {}) });
   group.messages.push(message);
   if (body.replay) group.unblock = true;
 }

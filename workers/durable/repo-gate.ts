@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { ARRIVAL_STEP_MS, ARRIVAL_STEPS, arrivalSteps } from "../../shared/arrivals";
 import type { AggregateMessage, ShedMessage } from "../../shared/queue-message";
 
 /** How long a delivery's id is remembered, so a kernel retry within it is enqueued once. */
@@ -131,6 +132,12 @@ export class RepoGate extends DurableObject<Env> {
         this.sql.exec(`UPDATE stats SET tokens = (SELECT tokens FROM bucket WHERE id = 1), updated_ms = (SELECT updated_ms FROM bucket WHERE id = 1) WHERE id = 1`);
       }
       this.sql.exec(`CREATE TABLE IF NOT EXISTS autofix_claims (day TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (day, fingerprint))`);
+      // Open aggregates keep their first event's time and their events' arrival steps (shared/arrivals.ts).
+      for (const table of ["shed_open", "gather_open"]) {
+        if (this.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes("first_ms")) continue;
+        this.sql.exec(`ALTER TABLE ${table} ADD COLUMN first_ms INTEGER`);
+        this.sql.exec(`ALTER TABLE ${table} ADD COLUMN arrivals TEXT`);
+      }
       const row = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM stats WHERE id = 1`).one();
       this.bucket = row.tokens !== null && row.updated_ms !== null ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
       this.alarmAtMs = await ctx.storage.getAlarm();
@@ -150,7 +157,7 @@ export class RepoGate extends DurableObject<Env> {
       this.setBucket(tokens, request.nowMs, "rate_limited");
       if (request.shedKey !== undefined && request.sample) {
         // Still counted: into its key's open aggregate (remembered as a delivery, so a retry counts it once).
-        this.countInto("shed_open", { key: request.shedKey, ...request.sample });
+        this.countInto("shed_open", { key: request.shedKey, ...request.sample }, request.nowMs);
         this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
       } else {
         this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, request.eventId);
@@ -161,17 +168,28 @@ export class RepoGate extends DurableObject<Env> {
     this.setBucket(tokens - 1, request.nowMs, "admitted");
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
     if (request.gather && request.sample && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs)) {
-      this.countInto("gather_open", { key: request.gather.key, ...request.sample });
+      this.countInto("gather_open", { key: request.gather.key, ...request.sample }, request.nowMs);
       this.wakeAt(request.nowMs + request.gather.gatherMs);
       return { outcome: "admitted", gathered: true };
     }
     return { outcome: "admitted" };
   }
 
-  /** Adds one event to its key's open aggregate: a count while it is open (the sample stays the first one's). */
-  private countInto(table: "shed_open" | "gather_open", sample: ShedSample): void {
-    if (this.sql.exec(`UPDATE ${table} SET count = count + 1 WHERE key = ?`, sample.key).rowsWritten > 0) return;
-    this.sql.exec(`INSERT INTO ${table} (key, count, first_at, sample) VALUES (?, 1, ?, ?)`, sample.key, sample.receivedAt, sample.message);
+  /**
+   * Adds one event to its key's open aggregate: a count while it is open (the sample stays the first one's), and one
+   * in its arrival step (`{"s<step>": n}`, the step computed from the aggregate's `first_ms`; one statement).
+   */
+  private countInto(table: "shed_open" | "gather_open", sample: ShedSample, nowMs: number): void {
+    // A bound JS number is a REAL in SQLite: the step is cast to an integer (truncated; negative ones are step 0).
+    const step = `'$.s' || max(0, min(${ARRIVAL_STEPS - 1}, CAST((? - first_ms) / ${ARRIVAL_STEP_MS} AS INTEGER)))`;
+    const counted = this.sql.exec(
+      `UPDATE ${table} SET count = count + 1, arrivals = CASE WHEN first_ms IS NULL OR arrivals IS NULL THEN NULL ELSE json_set(arrivals, ${step}, coalesce(json_extract(arrivals, ${step}), 0) + 1) END WHERE key = ?`,
+      nowMs,
+      nowMs,
+      sample.key,
+    );
+    if (counted.rowsWritten > 0) return;
+    this.sql.exec(`INSERT INTO ${table} (key, count, first_at, sample, first_ms, arrivals) VALUES (?, 1, ?, ?, ?, '{"s0":1}')`, sample.key, sample.receivedAt, sample.message, nowMs);
   }
 
   /** Whether the gate saw this failure within GATHER_MEMORY_MS (and notes that it sees it now). */
@@ -220,17 +238,18 @@ export class RepoGate extends DurableObject<Env> {
     }
     // Close the open aggregates into the outbox — read and written with no await between (events shed meanwhile
     // open new aggregates, sent next time).
-    type OpenRow = { key: string; count: number; first_at: string; sample: string };
+    type OpenRow = { key: string; count: number; first_at: string; sample: string; arrivals: string | null };
     const open = [
-      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample FROM shed_open`).toArray().map((row) => ({ row, type: "shed" as const })),
-      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample FROM gather_open`).toArray().map((row) => ({ row, type: "gathered" as const })),
+      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample, arrivals FROM shed_open`).toArray().map((row) => ({ row, type: "shed" as const })),
+      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample, arrivals FROM gather_open`).toArray().map((row) => ({ row, type: "gathered" as const })),
     ];
     if (open.length > 0) {
       let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
       for (const { row, type } of open) {
         // The message's JSON written around the sample's (an object's text: its fields follow ours), not parsed.
         const id = `${type === "shed" ? "shed" : "gather"}:${this.ctx.id.toString()}:${next++}`;
-        const head = JSON.stringify({ version: 1, type, id, count: row.count, firstAt: row.first_at } satisfies Omit<AggregateMessage, keyof ShedSampleMessage>);
+        const arrivals = arrivalSteps(row.arrivals);
+        const head = JSON.stringify({ version: 1, type, id, count: row.count, firstAt: row.first_at, ...(arrivals ? { arrivals } : {}) } satisfies Omit<AggregateMessage, keyof ShedSampleMessage>);
         this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, id, `${head.slice(0, -1)},${row.sample.slice(1)}`);
       }
       this.sql.exec(`INSERT INTO shed_seq (id, next) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET next = excluded.next`, next);

@@ -41,7 +41,7 @@ export const COUNTERS: readonly CounterSpec[] = [
 
 const HISTOGRAMS = [
   { stored: "processing_lag_seconds", name: "daemon_hotfix_processing_lag_seconds", help: "From the failure's own time to its being counted by the consumer.", bounds: LAG_BUCKETS },
-  { stored: "counting_lag_seconds", name: "daemon_hotfix_counting_lag_seconds", help: "From the event's arrival at ingest to its being counted into its cluster (shed events: from the first of their aggregate).", bounds: LAG_BUCKETS },
+  { stored: "counting_lag_seconds", name: "daemon_hotfix_counting_lag_seconds", help: "From the event's arrival at ingest to its being counted into its cluster (an aggregate's events: from the start of their 250 ms arrival step).", bounds: LAG_BUCKETS },
   { stored: "processing_duration_seconds", name: "daemon_hotfix_processing_duration_seconds", help: "Time the consumer spent on one queue message, GitHub calls included.", bounds: DURATION_BUCKETS },
 ] as const;
 
