@@ -139,7 +139,7 @@ function countedTarget(c: Costs, what: string): Target {
     goal: "≥ 95 %",
     measured: `${c.countedWithin5s.toLocaleString("en-US")} of ${c.lagObservations.toLocaleString("en-US")} = ${share.toFixed(1)} %`,
     pass: share >= 95,
-    note: "from the service's own `daemon_hotfix_counting_lag_seconds` (per event: its arrival at ingest → counted into its cluster), bucket ≤ 5 s, before vs after the storm.",
+    note: "from the service's own `daemon_hotfix_counting_lag_seconds` (per event: its arrival at ingest → counted into its cluster; an aggregate's events from the start of their 250 ms arrival step, so never understated), bucket ≤ 5 s, before vs after the storm.",
     why: `the counting consumer fell behind the storm's rate on this machine (see the progress table): ${(100 - share).toFixed(1)} % of events waited longer than 5 s in the events queue.`,
   };
 }
