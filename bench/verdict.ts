@@ -197,7 +197,7 @@ function costTargets(c: Costs, perFingerprint: readonly number[]): Target[] {
       goal: "≤ 0.05",
       measured: `${c.d1.toLocaleString("en-US")} / ${c.accepted.toLocaleString("en-US")} = ${per(c.d1).toFixed(4)} (${Object.entries(c.d1ByComponent).map(([k, n]) => `${k} ${n}`).join(", ")})`,
       pass: per(c.d1) <= 0.05,
-      note: "`daemon_hotfix_d1_statements_total`: counter upserts (multi-row, 25 label sets a statement; ingest's gathered per isolate and written every METRICS_FLUSH_SECONDS) and cluster-index writes.",
+      note: "`daemon_hotfix_d1_statements_total`: counter upserts (one statement per flush, every label set read from one JSON parameter; ingest's gathered per isolate and written every METRICS_FLUSH_SECONDS) and cluster-index writes.",
       why: "the consumer's per-batch counter flush and the cluster index writes came to more than one statement per 20 events.",
     },
   ];
