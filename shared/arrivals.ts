@@ -6,13 +6,11 @@
 
 /** The width of one step of an aggregate's arrivals. */
 export const ARRIVAL_STEP_MS = 250;
-/** Steps kept: events later than the last step are counted in it (an aggregate spans GATHER_SECONDS, ≤ 10 s). */
+/**
+ * Steps kept: events later than the last step are counted in it (an aggregate spans GATHER_SECONDS, ≤ 10 s). The
+ * gate computes an event's step in the statement that counts it (workers/durable/repo-gate.ts `countInto`).
+ */
 export const ARRIVAL_STEPS = 64;
-
-/** The step of an event that arrived at `atMs`, in an aggregate whose first event arrived at `firstMs`. */
-export function arrivalStep(firstMs: number, atMs: number): number {
-  return Math.min(ARRIVAL_STEPS - 1, Math.max(0, Math.floor((atMs - firstMs) / ARRIVAL_STEP_MS)));
-}
 
 /** Counts per step as a dense array (`{ s0: 5, s3: 1 }` → `[5, 0, 0, 1]`); undefined when the text is not that. */
 export function arrivalSteps(stored: string | null): number[] | undefined {

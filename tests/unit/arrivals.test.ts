@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ARRIVAL_STEP_MS, ARRIVAL_STEPS, arrivalStep, arrivalSteps, arrivalsOf } from "../../shared/arrivals";
+import { ARRIVAL_STEP_MS, ARRIVAL_STEPS, arrivalSteps, arrivalsOf } from "../../shared/arrivals";
 
 describe("an aggregate's arrival steps", () => {
-  it("puts an event in the step of its arrival after the first, within the kept steps", () => {
-    expect(arrivalStep(1_000, 1_000)).toBe(0);
-    expect(arrivalStep(1_000, 1_000 + ARRIVAL_STEP_MS - 1)).toBe(0);
-    expect(arrivalStep(1_000, 1_000 + ARRIVAL_STEP_MS)).toBe(1);
-    // Out of order (another isolate's clock) counts as the first; very late ones in the last step.
-    expect(arrivalStep(1_000, 500)).toBe(0);
-    expect(arrivalStep(1_000, 1_000 + 3_600_000)).toBe(ARRIVAL_STEPS - 1);
-  });
-
   it("reads the stored steps densely, and refuses anything else", () => {
     expect(arrivalSteps('{"s0":2,"s3":1}')).toEqual([2, 0, 0, 1]);
     for (const bad of [null, "", "not json", "[1,2]", '{"s0":-1}', '{"s0":1.5}', '{"x":1}', `{"s${ARRIVAL_STEPS}":1}`, '{"s1":{"2":1}}']) expect(arrivalSteps(bad)).toBeUndefined();

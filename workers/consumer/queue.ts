@@ -1,5 +1,5 @@
-import { arrivalsOf } from "../../shared/arrivals";
 import * as v from "valibot";
+import { arrivalsOf } from "../../shared/arrivals";
 import type { ClusterSettings } from "../../shared/cluster-state";
 import type { GroupingKey } from "../../shared/grouping/route";
 import { type GroupingVersion, isGroupingVersion } from "../../shared/grouping/versions";
