@@ -12,6 +12,9 @@ export const SHED_RETRY_MS = 10_000;
 /** Bytes of one sendBatch call: Cloudflare Queues take at most 256 KB (and 100 messages) per call. */
 const SEND_BATCH_BYTES = 200 * 1024;
 
+/** How soon the bucket and the outcome counts, kept in memory, are written after they change. */
+export const STATS_PERSIST_MS = 1_000;
+
 /** The outbox's rows in sendBatch-sized chunks (each message is under 128 KB: bounded at ingest). */
 function sendable(rows: ReadonlyArray<{ id: string; body: string }>): Array<Array<{ id: string; body: string }>> {
   const chunks: Array<Array<{ id: string; body: string }>> = [];
@@ -86,16 +89,25 @@ export interface GateStats {
   tokens: number;
 }
 
-interface BucketRow extends Record<string, SqlStorageValue> {
+interface StatsRow extends Record<string, SqlStorageValue> {
+  admitted: number;
+  duplicates: number;
+  rate_limited: number;
   tokens: number | null;
   updated_ms: number | null;
+  gathered_to: number | null;
 }
 
 /**
- * One per target repo: the exact per-repo rate limit (a token bucket in SQLite, serialised by the object), the
- * memory of deliveries already enqueued, and the events it shed, aggregated per fingerprint and forwarded to
+ * One per target repo: the per-repo rate limit (a token bucket, serialised by the object), the memory of
+ * deliveries already enqueued, and the events it shed or gathered, aggregated per fingerprint and forwarded to
  * their clusters every SHED_INTERVAL_MS (so they are counted although not enqueued one by one). One RPC per
  * event decides all three.
+ *
+ * An admitted event costs one row: its delivery (which also says which open aggregate it was gathered into, so
+ * the aggregate's count is read off the deliveries when it is forwarded — durable before the answer, like the
+ * delivery). The bucket and the outcome counts live in memory and are written within STATS_PERSIST_MS; after a
+ * crash the bucket forgets at most that long's admissions (the repo may admit that many more), never an event.
  */
 export class RepoGate extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -104,8 +116,16 @@ export class RepoGate extends DurableObject<Env> {
   private cleanupAtMs: number | null = null;
   /** Failures (gather keys) this gate has seen lately, by when it last did: a known one's events are gathered. */
   private readonly known = new Map<string, number>();
-  /** The bucket's row, read once (the object serialises every change, each written through). */
+  /** The bucket, read once; written with the counts within STATS_PERSIST_MS of a change. */
   private bucket: { tokens: number; updatedMs: number } | null = null;
+  /** Outcome counts since the gate was made (the stats row, read once, written with the bucket). */
+  private counts = { admitted: 0, duplicates: 0, rateLimited: 0 };
+  /** Whether the bucket or the counts changed since they were last written. */
+  private dirty = false;
+  /** The open gathered aggregates: key → its gather_open rowid, which its events' deliveries carry. */
+  private readonly openGathers = new Map<string, number>();
+  /** The last delivery (rowid) whose gathered event was forwarded: later ones are in the open aggregates. */
+  private gatheredTo = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -117,6 +137,8 @@ export class RepoGate extends DurableObject<Env> {
       // admission writes two B-trees, not three; the old index, where an earlier version made it, is dropped.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, seen_ms INTEGER NOT NULL)`);
       this.sql.exec(`DROP INDEX IF EXISTS deliveries_seen_ms`);
+      // A gathered event's delivery names its open aggregate (the rowid of its gather_open row): counted from there.
+      if (!this.sql.exec(`SELECT * FROM deliveries LIMIT 0`).columnNames.includes("gather_id")) this.sql.exec(`ALTER TABLE deliveries ADD COLUMN gather_id INTEGER`);
       // Shed events not yet forwarded: open aggregates (one per key), then closed ones waiting to be sent.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_open (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first_at TEXT NOT NULL, sample TEXT NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL)`);
@@ -138,48 +160,82 @@ export class RepoGate extends DurableObject<Env> {
         this.sql.exec(`ALTER TABLE ${table} ADD COLUMN first_ms INTEGER`);
         this.sql.exec(`ALTER TABLE ${table} ADD COLUMN arrivals TEXT`);
       }
-      const row = this.sql.exec<BucketRow>(`SELECT tokens, updated_ms FROM stats WHERE id = 1`).one();
+      if (!this.sql.exec(`SELECT * FROM stats LIMIT 0`).columnNames.includes("gathered_to")) this.sql.exec(`ALTER TABLE stats ADD COLUMN gathered_to INTEGER`);
+      const row = this.sql.exec<StatsRow>(`SELECT admitted, duplicates, rate_limited, tokens, updated_ms, gathered_to FROM stats WHERE id = 1`).one();
       this.bucket = row.tokens !== null && row.updated_ms !== null ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
+      this.counts = { admitted: row.admitted, duplicates: row.duplicates, rateLimited: row.rate_limited };
+      this.gatheredTo = row.gathered_to ?? 0;
+      for (const open of this.sql.exec<{ id: number; key: string }>(`SELECT rowid AS id, key FROM gather_open`)) this.openGathers.set(open.key, open.id);
       this.alarmAtMs = await ctx.storage.getAlarm();
     });
   }
 
   /** Admits an event unless it was already admitted (duplicate) or the repo's bucket is empty (rate limited). */
   admit(request: AdmitRequest): AdmitResult {
-    // Remembered at once (one statement decides duplicate or new); forgotten again should it be refused uncounted.
-    if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs).rowsWritten === 0) {
-      this.sql.exec(`UPDATE stats SET duplicates = duplicates + 1 WHERE id = 1`);
-      return { outcome: "duplicate" };
-    }
     const refillPerMs = request.perMinute / 60_000;
     const tokens = this.refilled(request.nowMs, request.burst, refillPerMs);
-    if (tokens < 1) {
-      this.setBucket(tokens, request.nowMs, "rate_limited");
-      if (request.shedKey !== undefined && request.sample) {
-        // Still counted: into its key's open aggregate (remembered as a delivery, so a retry counts it once).
-        this.countInto("shed_open", { key: request.shedKey, ...request.sample }, request.nowMs);
-        this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
-      } else {
-        this.sql.exec(`DELETE FROM deliveries WHERE event_id = ?`, request.eventId);
+    if (tokens < 1) return this.refuse(request, tokens, refillPerMs);
+    const gather = request.gather && request.sample && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs) ? request.gather : null;
+    // A gathered event is counted by its delivery's row: the aggregate it names is opened first (once per interval).
+    const opened = gather && request.sample && !this.openGathers.has(gather.key) ? this.openGather(gather.key, { key: gather.key, ...request.sample }, request.nowMs) : null;
+    const gatherId = gather ? (this.openGathers.get(gather.key) ?? null) : null;
+    // Remembered at once: one statement decides duplicate or new (and, gathered, counts it).
+    if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms, gather_id) VALUES (?, ?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs, gatherId).rowsWritten === 0) {
+      if (opened !== null && gather) {
+        this.sql.exec(`DELETE FROM gather_open WHERE rowid = ?`, opened);
+        this.openGathers.delete(gather.key);
       }
-      const retryAfterSeconds = refillPerMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : 60;
-      return { outcome: "rate_limited", retryAfterSeconds };
+      this.counts.duplicates++;
+      this.changed(request.nowMs);
+      return { outcome: "duplicate" };
     }
-    this.setBucket(tokens - 1, request.nowMs, "admitted");
+    this.bucket = { tokens: tokens - 1, updatedMs: request.nowMs };
+    this.counts.admitted++;
+    this.changed(request.nowMs);
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
-    if (request.gather && request.sample && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs)) {
-      this.countInto("gather_open", { key: request.gather.key, ...request.sample }, request.nowMs);
-      this.wakeAt(request.nowMs + request.gather.gatherMs);
+    if (gather) {
+      this.wakeAt(request.nowMs + gather.gatherMs);
       return { outcome: "admitted", gathered: true };
     }
     return { outcome: "admitted" };
   }
 
+  /** The bucket is empty: counted into its shed aggregate (remembered as a delivery, so a retry counts it once), or not. */
+  private refuse(request: AdmitRequest, tokens: number, refillPerMs: number): AdmitResult {
+    const { shedKey, sample } = request;
+    if (shedKey !== undefined && sample !== undefined) {
+      if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs).rowsWritten === 0) {
+        this.counts.duplicates++;
+        this.changed(request.nowMs);
+        return { outcome: "duplicate" };
+      }
+      this.countInto({ key: shedKey, ...sample }, request.nowMs);
+      this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
+    } else if (this.sql.exec(`SELECT 1 FROM deliveries WHERE event_id = ?`, request.eventId).toArray().length > 0) {
+      this.counts.duplicates++;
+      this.changed(request.nowMs);
+      return { outcome: "duplicate" };
+    }
+    this.bucket = { tokens, updatedMs: request.nowMs };
+    this.counts.rateLimited++;
+    this.changed(request.nowMs);
+    const retryAfterSeconds = refillPerMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : 60;
+    return { outcome: "rate_limited", retryAfterSeconds };
+  }
+
+  /** Opens `key`'s gathered aggregate with its first event's sample; its events' deliveries will name it. */
+  private openGather(key: string, sample: ShedSample, nowMs: number): number {
+    const id = this.sql.exec<{ id: number }>(`INSERT INTO gather_open (key, count, first_at, sample, first_ms, arrivals) VALUES (?, 0, ?, ?, ?, NULL) RETURNING rowid AS id`, key, sample.receivedAt, sample.message, nowMs).one().id;
+    this.openGathers.set(key, id);
+    return id;
+  }
+
   /**
-   * Adds one event to its key's open aggregate: a count while it is open (the sample stays the first one's), and one
-   * in its arrival step (`{"s<step>": n}`, the step computed from the aggregate's `first_ms`; one statement).
+   * Adds one shed event to its key's open aggregate: a count while it is open (the sample stays the first one's), and
+   * one in its arrival step (`{"s<step>": n}`, the step computed from the aggregate's `first_ms`; one statement).
    */
-  private countInto(table: "shed_open" | "gather_open", sample: ShedSample, nowMs: number): void {
+  private countInto(sample: ShedSample, nowMs: number): void {
+    const table = "shed_open";
     // A bound JS number is a REAL in SQLite: the step is cast to an integer (truncated; negative ones are step 0).
     const step = `'$.s' || max(0, min(${ARRIVAL_STEPS - 1}, CAST((? - first_ms) / ${ARRIVAL_STEP_MS} AS INTEGER)))`;
     const counted = this.sql.exec(
@@ -218,44 +274,31 @@ export class RepoGate extends DurableObject<Env> {
   }
 
   stats(): GateStats {
-    const row = this.sql.exec<{ admitted: number; duplicates: number; rate_limited: number }>(`SELECT admitted, duplicates, rate_limited FROM stats WHERE id = 1`).one();
-    return { admitted: row.admitted, duplicates: row.duplicates, rateLimited: row.rate_limited, tokens: this.bucket?.tokens ?? -1 };
+    return { ...this.counts, tokens: this.bucket?.tokens ?? -1 };
   }
 
   /**
-   * Forwards the shed aggregates (one message per key, each with an id of its own, so a redelivery counts once)
-   * and forgets deliveries older than `DELIVERY_MEMORY_MS`; reschedules itself while anything remains.
+   * Forwards the shed and gathered aggregates (one message per key, each with an id of its own, so a redelivery
+   * counts once), forgets deliveries older than `DELIVERY_MEMORY_MS` and writes the bucket and the counts;
+   * reschedules itself while anything remains.
    */
   override async alarm(): Promise<void> {
     this.alarmAtMs = null;
     const now = Date.now();
+    // Aggregates first: the deliveries that count a gathered one are read before any is forgotten.
+    this.closeAggregates();
     // Deliveries older than a day are forgotten when the oldest is due (not on every forward): those before the
     // first one still remembered, in arrival order — a read as long as what it forgets, not a scan of the table.
     if (this.cleanupAtMs === null || now >= this.cleanupAtMs) {
       const kept = this.sql.exec<{ id: number }>(`SELECT rowid AS id FROM deliveries WHERE seen_ms >= ? ORDER BY rowid LIMIT 1`, now - DELIVERY_MEMORY_MS).toArray()[0];
       if (kept) this.sql.exec(`DELETE FROM deliveries WHERE rowid < ?`, kept.id);
-      else this.sql.exec(`DELETE FROM deliveries`);
-    }
-    // Close the open aggregates into the outbox — read and written with no await between (events shed meanwhile
-    // open new aggregates, sent next time).
-    type OpenRow = { key: string; count: number; first_at: string; sample: string; arrivals: string | null };
-    const open = [
-      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample, arrivals FROM shed_open`).toArray().map((row) => ({ row, type: "shed" as const })),
-      ...this.sql.exec<OpenRow>(`SELECT key, count, first_at, sample, arrivals FROM gather_open`).toArray().map((row) => ({ row, type: "gathered" as const })),
-    ];
-    if (open.length > 0) {
-      let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
-      for (const { row, type } of open) {
-        // The message's JSON written around the sample's (an object's text: its fields follow ours), not parsed.
-        const id = `${type === "shed" ? "shed" : "gather"}:${this.ctx.id.toString()}:${next++}`;
-        const arrivals = arrivalSteps(row.arrivals);
-        const head = JSON.stringify({ version: 1, type, id, count: row.count, firstAt: row.first_at, ...(arrivals ? { arrivals } : {}) } satisfies Omit<AggregateMessage, keyof ShedSampleMessage>);
-        this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, id, `${head.slice(0, -1)},${row.sample.slice(1)}`);
+      else {
+        // None within a day (the gathered ones were just closed into the outbox): rowids start again from 1.
+        this.sql.exec(`DELETE FROM deliveries`);
+        this.gatheredTo = 0;
       }
-      this.sql.exec(`INSERT INTO shed_seq (id, next) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET next = excluded.next`, next);
-      this.sql.exec(`DELETE FROM shed_open`);
-      this.sql.exec(`DELETE FROM gather_open`);
     }
+    this.persist();
     const outbox = this.sql.exec<{ id: string; body: string }>(`SELECT id, body FROM shed_outbox ORDER BY id LIMIT 100`).toArray();
     for (const chunk of sendable(outbox)) {
       try {
@@ -275,16 +318,82 @@ export class RepoGate extends DurableObject<Env> {
     if (oldest !== null) this.wakeAt(oldest + DELIVERY_MEMORY_MS + 60_000);
   }
 
+  /**
+   * Closes the open aggregates into the outbox, one message per key: a shed one counted in its row, a gathered one
+   * by the deliveries that name it since the last forward (plus any count in its row, from a gate before this
+   * design). Read and written with no await between: events counted meanwhile open new aggregates.
+   */
+  private closeAggregates(): void {
+    type OpenRow = { id: number; key: string; count: number; first_at: string; sample: string; arrivals: string | null; first_ms: number | null };
+    const columns = `rowid AS id, key, count, first_at, sample, arrivals, first_ms`;
+    const gathered = this.sql.exec<OpenRow>(`SELECT ${columns} FROM gather_open`).toArray();
+    const logged = new Map<number, { count: number; steps: Map<number, number> }>();
+    if (gathered.length > 0) {
+      // Each gathered event's step after its aggregate's first (truncated; an earlier one is step 0, a late one the last).
+      const step = `max(0, min(${ARRIVAL_STEPS - 1}, CAST((d.seen_ms - g.first_ms) / ${ARRIVAL_STEP_MS} AS INTEGER)))`;
+      const rows = this.sql.exec<{ id: number; step: number; n: number }>(
+        `SELECT d.gather_id AS id, ${step} AS step, COUNT(*) AS n FROM deliveries d JOIN gather_open g ON g.rowid = d.gather_id WHERE d.rowid > ? GROUP BY d.gather_id, step`,
+        this.gatheredTo,
+      );
+      for (const row of rows) {
+        const entry = logged.get(row.id) ?? { count: 0, steps: new Map<number, number>() };
+        entry.count += row.n;
+        entry.steps.set(row.step, (entry.steps.get(row.step) ?? 0) + row.n);
+        logged.set(row.id, entry);
+      }
+      this.gatheredTo = this.sql.exec<{ last: number | null }>(`SELECT max(rowid) AS last FROM deliveries`).one().last ?? 0;
+    }
+    const open = [
+      ...this.sql.exec<OpenRow>(`SELECT ${columns} FROM shed_open`).toArray().map((row) => ({ row, type: "shed" as const, count: row.count, arrivals: arrivalSteps(row.arrivals) })),
+      ...gathered.map((row) => {
+        const events = logged.get(row.id);
+        // Steps need the aggregate's first time (a row from before `first_ms` has none: its message has no steps).
+        const inRow = row.first_ms === null ? undefined : row.count > 0 ? arrivalSteps(row.arrivals) : [];
+        const arrivals = inRow === undefined ? undefined : Array.from({ length: ARRIVAL_STEPS }, (_, i) => (inRow[i] ?? 0) + (events?.steps.get(i) ?? 0));
+        while (arrivals && arrivals.length > 0 && arrivals[arrivals.length - 1] === 0) arrivals.pop();
+        return { row, type: "gathered" as const, count: row.count + (events?.count ?? 0), arrivals };
+      }),
+    ].filter((aggregate) => aggregate.count > 0);
+    if (open.length > 0) {
+      let next = this.sql.exec<{ next: number }>(`SELECT next FROM shed_seq WHERE id = 1`).toArray()[0]?.next ?? 1;
+      for (const { row, type, count, arrivals } of open) {
+        // The message's JSON written around the sample's (an object's text: its fields follow ours), not parsed.
+        const id = `${type === "shed" ? "shed" : "gather"}:${this.ctx.id.toString()}:${next++}`;
+        const head = JSON.stringify({ version: 1, type, id, count, firstAt: row.first_at, ...(arrivals ? { arrivals } : {}) } satisfies Omit<AggregateMessage, keyof ShedSampleMessage>);
+        this.sql.exec(`INSERT INTO shed_outbox (id, body) VALUES (?, ?)`, id, `${head.slice(0, -1)},${row.sample.slice(1)}`);
+      }
+      this.sql.exec(`INSERT INTO shed_seq (id, next) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET next = excluded.next`, next);
+    }
+    this.sql.exec(`DELETE FROM shed_open`);
+    this.sql.exec(`DELETE FROM gather_open`);
+    this.openGathers.clear();
+  }
+
   private refilled(nowMs: number, burst: number, refillPerMs: number): number {
     if (!this.bucket) return burst;
     const elapsed = Math.max(0, nowMs - this.bucket.updatedMs);
     return Math.min(burst, this.bucket.tokens + elapsed * refillPerMs);
   }
 
-  /** Writes the bucket through (its columns of the stats row, with the outcome counted, and the copy read by `refilled`). */
-  private setBucket(tokens: number, updatedMs: number, outcome: "admitted" | "rate_limited"): void {
-    this.sql.exec(`UPDATE stats SET tokens = ?, updated_ms = ?, ${outcome} = ${outcome} + 1 WHERE id = 1`, tokens, updatedMs);
-    this.bucket = { tokens, updatedMs };
+  /** The bucket or the counts changed: written by an alarm within STATS_PERSIST_MS. */
+  private changed(nowMs: number): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.wakeAt(nowMs + STATS_PERSIST_MS);
+  }
+
+  /** Writes the bucket, the counts and how far gathered events were forwarded (one statement). */
+  private persist(): void {
+    this.sql.exec(
+      `UPDATE stats SET admitted = ?, duplicates = ?, rate_limited = ?, tokens = ?, updated_ms = ?, gathered_to = ? WHERE id = 1`,
+      this.counts.admitted,
+      this.counts.duplicates,
+      this.counts.rateLimited,
+      this.bucket?.tokens ?? null,
+      this.bucket?.updatedMs ?? null,
+      this.gatheredTo,
+    );
+    this.dirty = false;
   }
 
   /** Keeps one alarm at the earliest time anything is due. */
