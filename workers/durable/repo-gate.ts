@@ -147,7 +147,7 @@ export class RepoGate extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS shed_seq (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), admitted INTEGER NOT NULL, duplicates INTEGER NOT NULL, rate_limited INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO stats (id, admitted, duplicates, rate_limited) VALUES (1, 0, 0, 0)`);
-      // The bucket lives in the stats row (one UPDATE per admission writes both); an older gate's bucket row is read once.
+      // The bucket lives in the stats row (written with the tallies); an older gate's bucket row is read once.
       if (!this.sql.exec(`SELECT * FROM stats LIMIT 0`).columnNames.includes("tokens")) {
         this.sql.exec(`ALTER TABLE stats ADD COLUMN tokens REAL`);
         this.sql.exec(`ALTER TABLE stats ADD COLUMN updated_ms INTEGER`);
