@@ -5,7 +5,7 @@
 import type { CallEntry } from "../tests/github-double/index.ts";
 import type { BaselineResult } from "./baseline.ts";
 import type { Fingerprint } from "./events.ts";
-import type { FloorResult, LevelResult } from "./ingest.ts";
+import { type FloorResult, type IngestRound, type LevelResult, roundRatios } from "./ingest.ts";
 import * as cpu from "./procstat.ts";
 import type { Check, Target } from "./report.ts";
 import { acceptedOf } from "./answers.ts";
@@ -17,6 +17,8 @@ export interface VerdictInput {
   warmup: LevelResult;
   levels: LevelResult[];
   floors: FloorResult[];
+  /** Alternating GET /healthz and ingest rounds at concurrency 50: the throughput target is their median ratio. */
+  rounds: IngestRound[];
   disabled: LevelResult;
   duplicate: LevelResult;
   /** When the consumer had counted every ingest event (null: not within the wait). */
@@ -44,6 +46,8 @@ export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] }
   const best = [...levels].sort((a, b) => b.eventsPerSecond - a.eventsPerSecond)[0];
   const floor50 = floors.find((x) => x.concurrency === 50);
   const floor1 = floors.find((x) => x.concurrency === 1);
+  const rounded = roundRatios(i.rounds);
+  const pct = (ratio: number) => (Number.isNaN(ratio) ? "—" : `${(ratio * 100).toFixed(1)} %`);
   const kind = (k: string) => storm.requestsByKind.find((x) => x.kind === k)?.count ?? 0;
   const creates = kind("POST issues/create");
   const updates = kind("PATCH issues/update");
@@ -92,8 +96,11 @@ export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] }
     {
       name: "ingest throughput at concurrency 50 ≥ 50 % of GET /healthz's",
       goal: "≥ 50 %",
-      measured: `${n0(c50?.eventsPerSecond)} vs ${n0(floor50?.requestsPerSecond)} per second = ${c50 && floor50 ? ((c50.eventsPerSecond / floor50.requestsPerSecond) * 100).toFixed(1) : "—"} %`,
-      pass: !!c50 && !!floor50 && c50.eventsPerSecond >= 0.5 * floor50.requestsPerSecond,
+      measured:
+        `median of ${i.rounds.length} alternating rounds ${pct(rounded.median)} (${rounded.ratios.map(pct).join(", ")}); ` +
+        `the single level and floor: ${n0(c50?.eventsPerSecond)} vs ${n0(floor50?.requestsPerSecond)} per second = ${c50 && floor50 ? pct(c50.eventsPerSecond / floor50.requestsPerSecond) : "—"}`,
+      pass: rounded.median >= 0.5,
+      note: `read from rounds that alternate ${i.rounds[0]?.floor.requests ?? 0} GET /healthz and ${i.rounds[0]?.ingest.requests ?? 0} events on the same stack, so the machine's drift (and the consumer working off earlier events) hits both alike; the single level and floor ran minutes apart.`,
       why:
         `over the level workerd spent ${perEvent(c50, "workerd")} ms of CPU per event against ${floor50?.cpu ? (((floor50.cpu.seconds["workerd"] ?? 0) / floor50.requests) * 1000).toFixed(2) : "—"} ms per GET /healthz ` +
         `(cores used: ${cpu.describe(c50?.cpu)} of ${i.cpus}; busiest workerd threads ${threads(c50?.cpu)}${oneThread(c50?.cpu) ? " — most of it on one thread" : ""}). Cut short after the signature check (\`disabled\`) the same POST runs at ` +
