@@ -30,13 +30,6 @@ export interface IngestRound {
   ingest: LevelResult;
 }
 
-/** The rounds' ingest/floor throughput ratios, and their median (NaN without rounds). */
-export function roundRatios(rounds: readonly IngestRound[]): { ratios: number[]; median: number } {
-  const ratios = rounds.map((r) => r.ingest.eventsPerSecond / r.floor.requestsPerSecond);
-  const sorted = [...ratios].sort((a, b) => a - b);
-  return { ratios, median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN };
-}
-
 export interface FloorResult {
   concurrency: number;
   requests: number;

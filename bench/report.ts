@@ -1,6 +1,7 @@
 /** The benchmark's report: a table on stdout and bench/results.md, from the measured figures only. */
 import type { BaselineResult } from "./baseline.ts";
-import { type FloorResult, type IngestRound, type LevelResult, roundRatios } from "./ingest.ts";
+import type { FloorResult, IngestRound, LevelResult } from "./ingest.ts";
+import { roundRatios } from "./rounds.ts";
 import type { CpuUse } from "./procstat.ts";
 import type { Costs, LateResult } from "./run.ts";
 import type { StormResult } from "./storm.ts";
