@@ -66,7 +66,7 @@ export interface Report {
 }
 
 const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
-const pct = (ratio: number): string => (Number.isNaN(ratio) ? "—" : `${(ratio * 100).toFixed(1)} %`);
+export const ratioText = (ratio: number): string => (Number.isNaN(ratio) ? "—" : `${(ratio * 100).toFixed(1)} %`);
 const int = (n: number | null | undefined): string => (n === null || n === undefined || Number.isNaN(n) ? "—" : Math.round(n).toLocaleString("en-US"));
 
 function cpuCell(c: CpuUse | null): string {
@@ -122,10 +122,10 @@ export function markdown(r: Report): string {
       ) +
       `\n\nFloor — \`GET /healthz\` (no work: wrangler dev's proxy + workerd + this client):\n\n` +
       table(["concurrency", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms"], r.floors.map((x) => [String(x.concurrency), int(x.requests), int(x.requestsPerSecond), f(x.latency.p50, 2), f(x.latency.p95, 2), f(x.latency.p99, 2)])) +
-      `\n\nAlternating rounds at concurrency ${r.rounds[0]?.ingest.concurrency ?? 50} (each: GET /healthz, then events; the throughput target is the median ratio, ${pct(roundRatios(r.rounds).median)}):\n\n` +
+      `\n\nAlternating rounds at concurrency ${r.rounds[0]?.ingest.concurrency ?? 50} (each: GET /healthz, then events; the throughput target is the median ratio, ${ratioText(roundRatios(r.rounds).median)}):\n\n` +
       table(
         ["round", "GET /healthz/s", "events/s", "ratio", "workerd CPU ms / GET /healthz", "workerd CPU ms / event"],
-        r.rounds.map((x, i) => [String(i + 1), int(x.floor.requestsPerSecond), int(x.ingest.eventsPerSecond), pct(x.ingest.eventsPerSecond / x.floor.requestsPerSecond), perRequest(x.floor.cpu, x.floor.requests, "workerd"), perRequest(x.ingest.cpu, x.ingest.requests, "workerd")]),
+        r.rounds.map((x, i) => [String(i + 1), int(x.floor.requestsPerSecond), int(x.ingest.eventsPerSecond), ratioText(x.ingest.eventsPerSecond / x.floor.requestsPerSecond), perRequest(x.floor.cpu, x.floor.requests, "workerd"), perRequest(x.ingest.cpu, x.ingest.requests, "workerd")]),
       ) +
       `\n\n### Where the ingest time goes (concurrency ${r.diagnostics.disabled.concurrency})\n\n` +
       `The same request cut short at two points, measured after the consumer had caught up (so nothing else ran), next to the floor and the full path:\n\n` +

@@ -8,7 +8,7 @@ import type { Fingerprint } from "./events.ts";
 import type { FloorResult, IngestRound, LevelResult } from "./ingest.ts";
 import { roundRatios } from "./rounds.ts";
 import * as cpu from "./procstat.ts";
-import type { Check, Target } from "./report.ts";
+import { type Check, ratioText, type Target } from "./report.ts";
 import { acceptedOf } from "./answers.ts";
 import type { Costs, LateResult } from "./run.ts";
 import type { StormResult } from "./storm.ts";
@@ -51,7 +51,6 @@ export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] }
   const floor1 = floors.find((x) => x.concurrency === 1);
   const rounded = roundRatios(i.rounds);
   const ingested = [warmup, ...levels, ...i.rounds.map((r) => r.ingest)];
-  const pct = (ratio: number) => (Number.isNaN(ratio) ? "—" : `${(ratio * 100).toFixed(1)} %`);
   const kind = (k: string) => storm.requestsByKind.find((x) => x.kind === k)?.count ?? 0;
   const creates = kind("POST issues/create");
   const updates = kind("PATCH issues/update");
@@ -101,8 +100,8 @@ export function verdict(i: VerdictInput): { targets: Target[]; checks: Check[] }
       name: "ingest throughput at concurrency 50 ≥ 50 % of GET /healthz's",
       goal: "≥ 50 %",
       measured:
-        `median of ${i.rounds.length} alternating rounds ${pct(rounded.median)} (${rounded.ratios.map(pct).join(", ")}); ` +
-        `the single level and floor: ${n0(c50?.eventsPerSecond)} vs ${n0(floor50?.requestsPerSecond)} per second = ${c50 && floor50 ? pct(c50.eventsPerSecond / floor50.requestsPerSecond) : "—"}`,
+        `median of ${i.rounds.length} alternating rounds ${ratioText(rounded.median)} (${rounded.ratios.map(ratioText).join(", ")}); ` +
+        `the single level and floor: ${n0(c50?.eventsPerSecond)} vs ${n0(floor50?.requestsPerSecond)} per second = ${c50 && floor50 ? ratioText(c50.eventsPerSecond / floor50.requestsPerSecond) : "—"}`,
       pass: rounded.median >= 0.5,
       note: `read from rounds that alternate ${i.rounds[0]?.floor.requests ?? 0} GET /healthz and ${i.rounds[0]?.ingest.requests ?? 0} events on the same stack, so the machine's drift hits both alike: each floor runs once the events before it are counted, each ingest round with the consumer working off its own events. The single level and floor ran minutes apart.`,
       why:

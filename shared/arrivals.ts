@@ -8,7 +8,7 @@
 export const ARRIVAL_STEP_MS = 250;
 /**
  * Steps kept: events later than the last step are counted in it (an aggregate spans GATHER_SECONDS, ≤ 10 s). The
- * gate computes an event's step in SQL (workers/durable/repo-gate.ts: `countInto` for a shed event, as it counts
+ * gate computes an event's step in SQL (workers/durable/repo-gate.ts: `countShed` for a shed event, as it counts
  * it; `closeAggregates` for the gathered ones, from their deliveries).
  */
 export const ARRIVAL_STEPS = 64;

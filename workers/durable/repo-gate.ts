@@ -175,23 +175,21 @@ export class RepoGate extends DurableObject<Env> {
     const refillPerMs = request.perMinute / 60_000;
     const tokens = this.refilled(request.nowMs, request.burst, refillPerMs);
     if (tokens < 1) return this.refuse(request, tokens, refillPerMs);
-    const gather = request.gather && request.sample && request.gather.gatherMs > 0 && this.isKnown(request.gather.key, request.nowMs) ? request.gather : null;
+    const { gather: asked, sample } = request;
+    const gather = asked && sample && asked.gatherMs > 0 && this.isKnown(asked.key, request.nowMs) ? asked : null;
     // A gathered event is counted by its delivery's row: the aggregate it names is opened first (once per interval).
-    const opened = gather && request.sample && !this.openGathers.has(gather.key) ? this.openGather(gather.key, { key: gather.key, ...request.sample }, request.nowMs) : null;
-    const gatherId = gather ? (this.openGathers.get(gather.key) ?? null) : null;
+    const open = gather ? this.openGathers.get(gather.key) : undefined;
+    const opened = gather && sample && open === undefined ? this.openGather({ key: gather.key, ...sample }, request.nowMs) : null;
     // Remembered at once: one statement decides duplicate or new (and, gathered, counts it).
-    if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms, gather_id) VALUES (?, ?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs, gatherId).rowsWritten === 0) {
+    if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms, gather_id) VALUES (?, ?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs, open ?? opened).rowsWritten === 0) {
       if (opened !== null && gather) {
         this.sql.exec(`DELETE FROM gather_open WHERE rowid = ?`, opened);
         this.openGathers.delete(gather.key);
       }
-      this.counts.duplicates++;
-      this.changed(request.nowMs);
-      return { outcome: "duplicate" };
+      return this.tally("duplicate", request.nowMs);
     }
     this.bucket = { tokens: tokens - 1, updatedMs: request.nowMs };
-    this.counts.admitted++;
-    this.changed(request.nowMs);
+    this.tally("admitted", request.nowMs);
     this.wakeAt(request.nowMs + DELIVERY_MEMORY_MS + 60_000);
     if (gather) {
       this.wakeAt(request.nowMs + gather.gatherMs);
@@ -204,48 +202,49 @@ export class RepoGate extends DurableObject<Env> {
   private refuse(request: AdmitRequest, tokens: number, refillPerMs: number): AdmitResult {
     const { shedKey, sample } = request;
     if (shedKey !== undefined && sample !== undefined) {
-      if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs).rowsWritten === 0) {
-        this.counts.duplicates++;
-        this.changed(request.nowMs);
-        return { outcome: "duplicate" };
-      }
-      this.countInto({ key: shedKey, ...sample }, request.nowMs);
+      if (this.sql.exec(`INSERT INTO deliveries (event_id, seen_ms) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING`, request.eventId, request.nowMs).rowsWritten === 0) return this.tally("duplicate", request.nowMs);
+      this.countShed({ key: shedKey, ...sample }, request.nowMs);
       this.wakeAt(request.nowMs + SHED_INTERVAL_MS);
     } else if (this.sql.exec(`SELECT 1 FROM deliveries WHERE event_id = ?`, request.eventId).toArray().length > 0) {
-      this.counts.duplicates++;
-      this.changed(request.nowMs);
-      return { outcome: "duplicate" };
+      return this.tally("duplicate", request.nowMs);
     }
     this.bucket = { tokens, updatedMs: request.nowMs };
-    this.counts.rateLimited++;
-    this.changed(request.nowMs);
+    this.tally("rateLimited", request.nowMs);
     const retryAfterSeconds = refillPerMs > 0 ? Math.max(1, Math.ceil((1 - tokens) / refillPerMs / 1000)) : 60;
     return { outcome: "rate_limited", retryAfterSeconds };
   }
 
-  /** Opens `key`'s gathered aggregate with its first event's sample; its events' deliveries will name it. */
-  private openGather(key: string, sample: ShedSample, nowMs: number): number {
-    const id = this.sql.exec<{ id: number }>(`INSERT INTO gather_open (key, count, first_at, sample, first_ms, arrivals) VALUES (?, 0, ?, ?, ?, NULL) RETURNING rowid AS id`, key, sample.receivedAt, sample.message, nowMs).one().id;
-    this.openGathers.set(key, id);
+  /** Opens the sample's key's gathered aggregate with its first event's sample; its events' deliveries will name it. */
+  private openGather(sample: ShedSample, nowMs: number): number {
+    const id = this.sql.exec<{ id: number }>(`INSERT INTO gather_open (key, count, first_at, sample, first_ms, arrivals) VALUES (?, 0, ?, ?, ?, NULL) RETURNING rowid AS id`, sample.key, sample.receivedAt, sample.message, nowMs).one().id;
+    this.openGathers.set(sample.key, id);
     return id;
+  }
+
+  /** Counts an outcome (in memory: written by an alarm within STATS_PERSIST_MS); a duplicate's is also its answer. */
+  private tally(outcome: "duplicate", nowMs: number): AdmitResult;
+  private tally(outcome: "admitted" | "rateLimited", nowMs: number): void;
+  private tally(outcome: "duplicate" | "admitted" | "rateLimited", nowMs: number): AdmitResult | void {
+    this.counts[outcome === "duplicate" ? "duplicates" : outcome]++;
+    this.changed(nowMs);
+    return outcome === "duplicate" ? { outcome: "duplicate" } : undefined;
   }
 
   /**
    * Adds one shed event to its key's open aggregate: a count while it is open (the sample stays the first one's), and
    * one in its arrival step (`{"s<step>": n}`, the step computed from the aggregate's `first_ms`; one statement).
    */
-  private countInto(sample: ShedSample, nowMs: number): void {
-    const table = "shed_open";
+  private countShed(sample: ShedSample, nowMs: number): void {
     // A bound JS number is a REAL in SQLite: the step is cast to an integer (truncated; negative ones are step 0).
     const step = `'$.s' || max(0, min(${ARRIVAL_STEPS - 1}, CAST((? - first_ms) / ${ARRIVAL_STEP_MS} AS INTEGER)))`;
     const counted = this.sql.exec(
-      `UPDATE ${table} SET count = count + 1, arrivals = CASE WHEN first_ms IS NULL OR arrivals IS NULL THEN NULL ELSE json_set(arrivals, ${step}, coalesce(json_extract(arrivals, ${step}), 0) + 1) END WHERE key = ?`,
+      `UPDATE shed_open SET count = count + 1, arrivals = CASE WHEN first_ms IS NULL OR arrivals IS NULL THEN NULL ELSE json_set(arrivals, ${step}, coalesce(json_extract(arrivals, ${step}), 0) + 1) END WHERE key = ?`,
       nowMs,
       nowMs,
       sample.key,
     );
     if (counted.rowsWritten > 0) return;
-    this.sql.exec(`INSERT INTO ${table} (key, count, first_at, sample, first_ms, arrivals) VALUES (?, 1, ?, ?, ?, '{"s0":1}')`, sample.key, sample.receivedAt, sample.message, nowMs);
+    this.sql.exec(`INSERT INTO shed_open (key, count, first_at, sample, first_ms, arrivals) VALUES (?, 1, ?, ?, ?, '{"s0":1}')`, sample.key, sample.receivedAt, sample.message, nowMs);
   }
 
   /** Whether the gate saw this failure within GATHER_MEMORY_MS (and notes that it sees it now). */
